@@ -1,0 +1,4 @@
+// Command rumbo is the Rumbo KPI and OKR tracker.
+package main
+
+func main() {}
