@@ -1,0 +1,350 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/rumbo-app/rumbo"
+)
+
+// table describes the SQL table of one entity.
+type table struct {
+	entity rumbo.Entity
+	name   string   // SQL table name
+	noun   string   // singular, for messages: "deal"
+	cols   []string // columns Put writes and compares, after org_id and external_id
+	times  []string // time columns, for DataSpans
+}
+
+var tables = map[rumbo.Entity]*table{
+	rumbo.EntityTeams: {name: "teams", noun: "team",
+		cols: []string{"name", "name_key", "parent_id", "fields"}},
+	rumbo.EntityPeople: {name: "people", noun: "person",
+		cols:  []string{"name", "name_key", "email", "email_key", "team_id", "active_from", "active_to", "fields"},
+		times: []string{"active_from", "active_to"}},
+	rumbo.EntityMarkets: {name: "markets", noun: "market",
+		cols:  []string{"name", "name_key", "region", "status", "identified_at", "analysed_at", "entered_at", "is_new", "fields"},
+		times: []string{"identified_at", "analysed_at", "entered_at"}},
+	rumbo.EntityCampaigns: {name: "campaigns", noun: "campaign",
+		cols:  []string{"name", "name_key", "channel", "start_at", "end_at", "spend", "fields"},
+		times: []string{"start_at", "end_at"}},
+	rumbo.EntityLeads: {name: "leads", noun: "lead",
+		cols:  []string{"created_at", "owner_id", "channel", "campaign_id", "market_id", "customer_id", "status", "fields"},
+		times: []string{"created_at"}},
+	rumbo.EntityDeals: {name: "deals", noun: "deal",
+		cols:  []string{"lead_xid", "customer_id", "owner_id", "market_id", "amount", "created_at", "closed_at", "stage", "status", "lost_reason", "fields"},
+		times: []string{"created_at", "closed_at"}},
+	rumbo.EntityActivities: {name: "activities", noun: "activity",
+		cols:  []string{"type", "owner_id", "at", "lead_xid", "deal_xid", "fields"},
+		times: []string{"at"}},
+	rumbo.EntitySurveys: {name: "surveys", noun: "survey",
+		cols:  []string{"customer_id", "sent_at", "answered_at", "score", "scale", "fields"},
+		times: []string{"sent_at", "answered_at"}},
+	rumbo.EntityInquiries: {name: "inquiries", noun: "inquiry",
+		cols:  []string{"customer_id", "channel", "received_at", "first_response_at", "resolved_at", "fields"},
+		times: []string{"received_at", "first_response_at", "resolved_at"}},
+}
+
+func init() {
+	for e, t := range tables {
+		t.entity = e
+	}
+}
+
+// tableOf returns the table of entity e, or an EINVALID error.
+func tableOf(e rumbo.Entity) (*table, error) {
+	t, ok := tables[e]
+	if !ok {
+		_, err := rumbo.ParseEntity(string(e))
+		return nil, err
+	}
+	return t, nil
+}
+
+// Write runs fn in one transaction on the organisation's records; if fn
+// returns an error nothing it wrote is kept. For every entity Put, the
+// import time becomes opts.Now (the clock's time when zero).
+func (db *DB) Write(ctx context.Context, orgID int64, opts rumbo.WriteOptions, fn func(rumbo.Writer) error) error {
+	if opts.Now.IsZero() {
+		opts.Now = db.now()
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := db.checkOrg(ctx, tx, orgID); err != nil {
+		return err
+	}
+	if err := db.d.lockWrites(ctx, tx, orgID); err != nil {
+		return err
+	}
+	w := newWriter(db, tx, orgID, opts)
+	if err := fn(w); err != nil {
+		return err
+	}
+	for _, e := range rumbo.Entities {
+		if w.touched[e] {
+			if err := db.touchImport(ctx, tx, orgID, e, opts.Now.Unix()); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// checkOrg returns ENOTFOUND unless the organisation exists.
+func (db *DB) checkOrg(ctx context.Context, q querier, orgID int64) error {
+	var one int
+	err := db.queryRow(ctx, q, "SELECT 1 FROM orgs WHERE id = ?", orgID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rumbo.Errorf(rumbo.ENOTFOUND, "organisation %d not found", orgID)
+	} else if err != nil {
+		return fmt.Errorf("find organisation %d: %w", orgID, err)
+	}
+	return nil
+}
+
+// touchImport records that the entity's data changed at unix time at.
+func (db *DB) touchImport(ctx context.Context, q querier, orgID int64, e rumbo.Entity, at int64) error {
+	query := db.d.upsert("imports", []string{"org_id", "entity", "imported_at"},
+		[]string{"org_id", "entity"}, []string{"imported_at"}, false)
+	if _, err := db.exec(ctx, q, query, orgID, string(e), at); err != nil {
+		return fmt.Errorf("record import time of %s: %w", e, err)
+	}
+	return nil
+}
+
+// writer is the rumbo.Writer of one Write transaction.
+type writer struct {
+	db      *DB
+	tx      *sql.Tx
+	org     int64
+	opts    rumbo.WriteOptions
+	now     int64
+	stmts   map[string]*sql.Stmt
+	cache   map[refKind]map[string]int64
+	touched map[rumbo.Entity]bool
+}
+
+func newWriter(db *DB, tx *sql.Tx, orgID int64, opts rumbo.WriteOptions) *writer {
+	return &writer{
+		db: db, tx: tx, org: orgID, opts: opts, now: opts.Now.Unix(),
+		stmts:   make(map[string]*sql.Stmt),
+		cache:   make(map[refKind]map[string]int64),
+		touched: make(map[rumbo.Entity]bool),
+	}
+}
+
+// stmt returns the statement for query (written with ? placeholders),
+// prepared once per transaction.
+func (w *writer) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := w.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := w.tx.PrepareContext(ctx, w.db.d.rebind(query))
+	if err != nil {
+		return nil, fmt.Errorf("prepare %q: %w", query, err)
+	}
+	w.stmts[query] = s
+	return s, nil
+}
+
+// Put inserts or updates the record and reports which; see rumbo.Writer.
+func (w *writer) Put(ctx context.Context, r rumbo.Record) (rumbo.Outcome, error) {
+	var out rumbo.Outcome
+	var err error
+	switch r := r.(type) {
+	case *rumbo.Team:
+		out, err = w.putTeam(ctx, r)
+	case *rumbo.Person:
+		out, err = w.putPerson(ctx, r)
+	case *rumbo.Market:
+		out, err = w.putMarket(ctx, r)
+	case *rumbo.Campaign:
+		out, err = w.putCampaign(ctx, r)
+	case *rumbo.Lead:
+		out, err = w.putLead(ctx, r)
+	case *rumbo.Deal:
+		out, err = w.putDeal(ctx, r)
+	case *rumbo.Activity:
+		out, err = w.putActivity(ctx, r)
+	case *rumbo.Survey:
+		out, err = w.putSurvey(ctx, r)
+	case *rumbo.Inquiry:
+		out, err = w.putInquiry(ctx, r)
+	default:
+		return 0, fmt.Errorf("put: unsupported record type %T", r)
+	}
+	if err != nil {
+		return 0, err
+	}
+	w.touched[r.Entity()] = true
+	return out, nil
+}
+
+// upsert writes vals (in t.cols order) to the row with the external id:
+// nothing when the stored row holds the same values, an update when it
+// differs, an insert (with the extra insert-only columns) when there is none.
+func (w *writer) upsert(ctx context.Context, t *table, xid string, vals []any, extraCols []string, extraVals []any) (rumbo.Outcome, int64, error) {
+	sel, err := w.stmt(ctx, "SELECT id, "+strings.Join(t.cols, ", ")+" FROM "+t.name+" WHERE org_id = ? AND external_id = ?")
+	if err != nil {
+		return 0, 0, err
+	}
+	var id int64
+	stored := make([]any, len(t.cols))
+	dest := make([]any, len(t.cols)+1)
+	dest[0] = &id
+	for i := range stored {
+		dest[i+1] = &stored[i]
+	}
+	err = sel.QueryRowContext(ctx, w.org, xid).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		cols := append(append([]string{"org_id", "external_id"}, t.cols...), extraCols...)
+		ins, err := w.stmt(ctx, w.db.d.insertReturningID(t.name, cols))
+		if err != nil {
+			return 0, 0, err
+		}
+		args := append(append([]any{w.org, xid}, vals...), extraVals...)
+		if err := ins.QueryRowContext(ctx, args...).Scan(&id); err != nil {
+			return 0, 0, fmt.Errorf("insert %s %q: %w", t.noun, xid, err)
+		}
+		return rumbo.Inserted, id, nil
+	} else if err != nil {
+		return 0, 0, fmt.Errorf("find %s %q: %w", t.noun, xid, err)
+	}
+	same := true
+	for i := range stored {
+		if normalize(stored[i]) != vals[i] {
+			same = false
+			break
+		}
+	}
+	if same {
+		return rumbo.Unchanged, id, nil
+	}
+	upd, err := w.stmt(ctx, "UPDATE "+t.name+" SET "+strings.Join(t.cols, " = ?, ")+" = ? WHERE id = ?")
+	if err != nil {
+		return 0, 0, err
+	}
+	if _, err := upd.ExecContext(ctx, append(vals, id)...); err != nil {
+		return 0, 0, fmt.Errorf("update %s %q: %w", t.noun, xid, err)
+	}
+	return rumbo.Updated, id, nil
+}
+
+// Delete removes the records with these external ids, all or none:
+// ENOTFOUND naming the first one missing, ECONFLICT when another record
+// refers to one of them. The entity's import time becomes now.
+func (db *DB) Delete(ctx context.Context, orgID int64, e rumbo.Entity, externalIDs []string) error {
+	t, err := tableOf(e)
+	if err != nil {
+		return err
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := db.d.lockWrites(ctx, tx, orgID); err != nil {
+		return err
+	}
+	del, err := tx.PrepareContext(ctx, db.d.rebind("DELETE FROM "+t.name+" WHERE org_id = ? AND external_id = ?"))
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", e, err)
+	}
+	for _, xid := range externalIDs {
+		xid = strings.TrimSpace(xid)
+		res, err := del.ExecContext(ctx, orgID, xid)
+		if isForeignKeyViolation(err) {
+			return rumbo.Errorf(rumbo.ECONFLICT, "cannot delete %s %q: other records refer to it", t.noun, xid)
+		} else if err != nil {
+			return fmt.Errorf("delete %s %q: %w", t.noun, xid, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("delete %s %q: %w", t.noun, xid, err)
+		} else if n == 0 {
+			return rumbo.Errorf(rumbo.ENOTFOUND, "%s %q not found", t.noun, xid)
+		}
+	}
+	if len(externalIDs) > 0 {
+		if err := db.touchImport(ctx, tx, orgID, e, db.now().Unix()); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Count returns how many records of the entity the organisation holds.
+func (db *DB) Count(ctx context.Context, orgID int64, e rumbo.Entity) (int, error) {
+	t, err := tableOf(e)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := db.queryRow(ctx, db.db, "SELECT COUNT(*) FROM "+t.name+" WHERE org_id = ?", orgID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s: %w", e, err)
+	}
+	return n, nil
+}
+
+// Get returns one record (a *rumbo.Deal, *rumbo.Lead…), or ENOTFOUND.
+func (db *DB) Get(ctx context.Context, orgID int64, e rumbo.Entity, externalID string) (rumbo.Record, error) {
+	t, err := tableOf(e)
+	if err != nil {
+		return nil, err
+	}
+	f := filter{org: orgID, xid: strings.TrimSpace(externalID), one: true}
+	var recs []rumbo.Record
+	switch e {
+	case rumbo.EntityTeams:
+		recs, err = collect(db.teams(ctx, db.db, f))
+	case rumbo.EntityPeople:
+		recs, err = collect(db.people(ctx, db.db, f))
+	case rumbo.EntityMarkets:
+		recs, err = collect(db.markets(ctx, db.db, f))
+	case rumbo.EntityCampaigns:
+		recs, err = collect(db.campaigns(ctx, db.db, f))
+	case rumbo.EntityLeads:
+		recs, err = collect(db.leads(ctx, db.db, f))
+	case rumbo.EntityDeals:
+		recs, err = collect(db.deals(ctx, db.db, f))
+	case rumbo.EntityActivities:
+		recs, err = collect(db.activities(ctx, db.db, f))
+	case rumbo.EntitySurveys:
+		recs, err = collect(db.surveys(ctx, db.db, f))
+	case rumbo.EntityInquiries:
+		recs, err = collect(db.inquiries(ctx, db.db, f))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, rumbo.Errorf(rumbo.ENOTFOUND, "%s %q not found", t.noun, f.xid)
+	}
+	return recs[0], nil
+}
+
+// collect turns a slice of records into a slice of rumbo.Record pointers.
+func collect[T any, P interface {
+	*T
+	rumbo.Record
+}](list []T, err error) ([]rumbo.Record, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rumbo.Record, len(list))
+	for i := range list {
+		out[i] = P(&list[i])
+	}
+	return out, nil
+}
