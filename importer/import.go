@@ -1,0 +1,156 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/rumbo-app/rumbo"
+)
+
+// Options control the import of one file.
+type Options struct {
+	// Entity is the entity the file holds. It may be empty when Mapping
+	// names it; when both are set they must agree.
+	Entity rumbo.Entity
+	// Mapping maps the file's columns; nil means canonical headers.
+	Mapping *Mapping
+	// Location is the organisation's time zone: dates and times without an
+	// offset are read in it. nil means UTC.
+	Location *time.Location
+	// Currency is the organisation's currency (ISO 4217); "" means EUR.
+	// An amount written in another currency rejects its row.
+	Currency string
+	// SkipInvalid commits the good rows of a file with bad ones.
+	SkipInvalid bool
+	// StrictRefs makes a reference to a missing person, team, market,
+	// campaign or lead an error instead of creating it.
+	StrictRefs bool
+	// Now is the import time; zero means time.Now().
+	Now time.Time
+	// Progress, if not nil, is called as the file is read with the bytes
+	// read so far and the total; the file is read twice, so the total is
+	// twice its size.
+	Progress func(bytesRead, totalBytes int64)
+	// Stdin is read when the path is "-"; nil means os.Stdin.
+	Stdin io.Reader
+}
+
+// RowError is one problem with one row of a file.
+type RowError struct {
+	File   string
+	Line   int    // as an editor shows it: the header is line 1
+	Column string // the source column, "" when the problem is the whole row
+	Reason string
+}
+
+// String formats the error as "file:line:column: reason", without
+// ":column" when there is none.
+func (e RowError) String() string {
+	if e.Column == "" {
+		return e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Reason
+	}
+	return e.File + ":" + strconv.Itoa(e.Line) + ":" + e.Column + ": " + e.Reason
+}
+
+// Report is the outcome of importing one file.
+type Report struct {
+	File      string
+	Read      int // data rows read, good and bad
+	Inserted  int
+	Updated   int
+	Unchanged int
+	Rejected  int        // rows with at least one error
+	Errors    []RowError // every error of every rejected row, in file order
+	Committed bool       // the good rows were written
+}
+
+// Summary returns the one-line summary of the import.
+func (r *Report) Summary() string {
+	return fmt.Sprintf("%s: %d rows read, %d inserted, %d updated, %d unchanged, %d rejected",
+		r.File, r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected)
+}
+
+// errRejected makes Write roll back a file with invalid rows.
+var errRejected = errors.New("file has invalid rows")
+
+// ImportFile imports one CSV file ("-" for standard input) into the
+// organisation's records in one transaction. Problems with the file itself
+// (empty, binary, missing columns, an ambiguous column…) are EINVALID errors
+// before anything is written. Bad rows are listed in the report; unless
+// opts.SkipInvalid is set, one bad row rolls the whole file back and the
+// error is EINVALID "<file>: N invalid rows; nothing imported". The report
+// is never nil.
+func ImportFile(ctx context.Context, rs rumbo.RecordService, orgID int64, path string, opts Options) (*Report, error) {
+	rep := &Report{File: path}
+	if path == "-" {
+		rep.File = "stdin"
+	}
+	d, err := NewDecoder(path, opts)
+	if err != nil {
+		return rep, err
+	}
+	defer d.Close()
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	wopts := rumbo.WriteOptions{StrictRefs: opts.StrictRefs, Now: now}
+	err = rs.Write(ctx, orgID, wopts, func(w rumbo.Writer) error {
+		for n := 0; ; n++ {
+			if n&1023 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			rec, rowErrs, err := d.Next()
+			if err == io.EOF {
+				break
+			} else if err != nil {
+				return err
+			}
+			rep.Read++
+			if rowErrs != nil {
+				rep.Rejected++
+				rep.Errors = append(rep.Errors, rowErrs...)
+				continue
+			}
+			out, err := w.Put(ctx, rec)
+			var fe *rumbo.FieldError
+			if errors.As(err, &fe) {
+				rep.Rejected++
+				rep.Errors = append(rep.Errors, d.FieldError(fe))
+				continue
+			} else if err != nil {
+				return fmt.Errorf("import %s line %d: %w", d.File(), d.Line(), err)
+			}
+			switch out {
+			case rumbo.Inserted:
+				rep.Inserted++
+			case rumbo.Updated:
+				rep.Updated++
+			default:
+				rep.Unchanged++
+			}
+		}
+		if rep.Rejected > 0 && !opts.SkipInvalid {
+			return errRejected
+		}
+		return nil
+	})
+	if errors.Is(err, errRejected) {
+		rep.Inserted, rep.Updated, rep.Unchanged = 0, 0, 0
+		if rep.Rejected == 1 {
+			return rep, rumbo.Errorf(rumbo.EINVALID, "%s: 1 invalid row; nothing imported", rep.File)
+		}
+		return rep, rumbo.Errorf(rumbo.EINVALID, "%s: %d invalid rows; nothing imported", rep.File, rep.Rejected)
+	} else if err != nil {
+		rep.Inserted, rep.Updated, rep.Unchanged = 0, 0, 0
+		return rep, err
+	}
+	rep.Committed = true
+	return rep, nil
+}

@@ -1,0 +1,213 @@
+package importer
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/rumbo-app/rumbo"
+)
+
+// Next decodes the next data row. It returns io.EOF after the last one. For
+// a bad row it returns a nil record and every problem found in the row;
+// the caller may go on with the next row. Rows whose cells are all empty are
+// skipped. Any other error means the file could not be read.
+func (d *Decoder) Next() (rumbo.Record, []RowError, error) {
+	for {
+		rec, err := d.r.Read()
+		if err == io.EOF {
+			return nil, nil, io.EOF
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				d.line = pe.StartLine
+				return nil, []RowError{{File: d.File(), Line: pe.Line, Reason: pe.Err.Error()}}, nil
+			}
+			return nil, nil, fmt.Errorf("read %s: %w", d.File(), err)
+		}
+		d.line, _ = d.r.FieldPos(0)
+		if blank(rec) {
+			continue
+		}
+		return d.decode(rec)
+	}
+}
+
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// decode turns one row into a record.
+func (d *Decoder) decode(rec []string) (rumbo.Record, []RowError, error) {
+	d.errs = d.errs[:0]
+	if len(rec) < d.width || len(rec) > d.width && !blank(rec[d.width:]) {
+		return nil, []RowError{{File: d.File(), Line: d.line,
+			Reason: fmt.Sprintf("row has %d columns, the header has %d", len(rec), d.width)}}, nil
+	}
+	for i := range d.spec.fields {
+		f, c, v := &d.spec.fields[i], &d.cols[i], &d.vals[i]
+		*v = value{}
+		raw := ""
+		if c.idx >= 0 {
+			raw = strings.TrimSpace(rec[c.idx])
+		}
+		if c.values != nil {
+			if mv, ok := c.values[raw]; ok {
+				raw = mv
+			}
+		}
+		if raw == "" {
+			raw = c.def
+		}
+		if raw == "" {
+			if f.required {
+				d.cellError(c, f.name+": required value is empty")
+			}
+			continue
+		}
+		if reason := d.parse(f, c, v, raw); reason != "" {
+			d.cellError(c, f.name+": "+reason)
+			continue
+		}
+		v.set = true
+	}
+	d.checkRow()
+	if id := d.vals[0].s; id != "" {
+		if first, ok := d.ids[id]; ok {
+			d.cellError(&d.cols[0], fmt.Sprintf("external_id: %q already appears on line %d", id, first))
+		} else {
+			d.ids[strings.Clone(id)] = d.line
+		}
+	}
+	if len(d.errs) > 0 {
+		return nil, append([]RowError(nil), d.errs...), nil
+	}
+	var fields rumbo.Fields
+	for _, cc := range d.custom {
+		if s := strings.TrimSpace(rec[cc.idx]); s != "" {
+			if fields == nil {
+				fields = make(rumbo.Fields, len(d.custom))
+			}
+			fields[cc.name] = s
+		}
+	}
+	return d.spec.build(d.vals, fields), nil, nil
+}
+
+// parse reads raw into v according to the field's kind, or says why not.
+func (d *Decoder) parse(f *fieldSpec, c *column, v *value, raw string) string {
+	switch f.kind {
+	case kString:
+		v.s = raw
+	case kTime:
+		p, ok := scanDate(raw)
+		if ok {
+			v.t, ok = p.time(c.order, d.loc, f.endOfDay)
+		}
+		if !ok {
+			if c.order == orderYMD {
+				return fmt.Sprintf("%q is not a valid date (expected yyyy-mm-dd)", raw)
+			}
+			return fmt.Sprintf("%q is not a valid date", raw)
+		}
+	case kMoney:
+		m, reason := parseMoney(raw, c.dec, d.currency)
+		if reason != "" {
+			return reason
+		}
+		v.m = m
+	case kInt:
+		n, err := strconv.Atoi(strings.TrimPrefix(raw, "+"))
+		if err != nil {
+			return fmt.Sprintf("%q is not a whole number", raw)
+		}
+		v.i = n
+	case kBool:
+		b, ok := parseBool(raw)
+		if !ok {
+			return fmt.Sprintf("%q is not yes or no (valid: yes, no, sí, true, false, 1, 0)", raw)
+		}
+		v.b = b
+	case kEnum:
+		for _, e := range f.enum {
+			if strings.EqualFold(raw, e) {
+				v.s = e
+				return ""
+			}
+		}
+		return fmt.Sprintf("%q is not a valid value (valid: %s)", raw, strings.Join(f.enum, ", "))
+	}
+	return ""
+}
+
+func parseBool(s string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "yes", "y", "true", "1", "sí", "si", "s", "x":
+		return true, true
+	case "no", "n", "false", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// checkRow applies the rules that involve several fields of a row.
+func (d *Decoder) checkRow() {
+	switch d.spec.entity {
+	case rumbo.EntityPeople:
+		if !d.vals[1].set && !d.vals[2].set {
+			d.cellError(&d.cols[1], "name: name and email are both empty")
+		}
+	case rumbo.EntitySurveys:
+		score, scale := &d.vals[4], d.vals[5].s
+		if !score.set {
+			return
+		}
+		lo, hi := 1, 5
+		if scale == rumbo.ScaleNPS {
+			lo, hi = 0, 10
+		} else {
+			scale = rumbo.ScaleCSAT
+		}
+		if score.i < lo || score.i > hi {
+			d.cellError(&d.cols[4], fmt.Sprintf("score: %d is out of range for %s (%d to %d)", score.i, scale, lo, hi))
+		}
+	}
+}
+
+// cellError records a problem with the cell feeding column c of this row.
+func (d *Decoder) cellError(c *column, reason string) {
+	e := RowError{File: d.File(), Line: d.line, Reason: reason}
+	if c.idx >= 0 {
+		e.Column = c.name
+		e.Line, _ = d.r.FieldPos(c.idx)
+	}
+	d.errs = append(d.errs, e)
+}
+
+// FieldError locates an error the store returned for the row Next returned
+// last: the source column that fed the field, on that row's line. Call it
+// before the next call to Next.
+func (d *Decoder) FieldError(fe *rumbo.FieldError) RowError {
+	e := RowError{File: d.File(), Line: d.line, Reason: fe.Error()}
+	if i := d.spec.field(fe.Field); i >= 0 && d.cols[i].idx >= 0 {
+		e.Column = d.cols[i].name
+		e.Line, _ = d.r.FieldPos(d.cols[i].idx)
+		return e
+	}
+	for _, cc := range d.custom {
+		if cc.name == fe.Field {
+			e.Column = cc.col
+			e.Line, _ = d.r.FieldPos(cc.idx)
+		}
+	}
+	return e
+}
