@@ -1,0 +1,52 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	c := newCLI(t, filepath.Join(dir, "demo.db"))
+	out := c.must("demo", "--load-only")
+	for _, want := range []string{"Loaded the demo company", "deals", "targets"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo --load-only output lacks %q:\n%s", want, out)
+		}
+	}
+	// A second load into the same organisation is refused.
+	if _, _, err := c.run("demo", "--load-only"); err == nil || !strings.Contains(err.Error(), "already holds") {
+		t.Errorf("second demo --load-only: %v, want a refusal", err)
+	}
+	// Plain demo reuses the data and prints the dashboard, headline KPIs first.
+	out = c.must("demo")
+	lines := strings.Split(out, "\n")
+	var kpiLines []string
+	for _, l := range lines {
+		if strings.Contains(l, "2026-Q4") {
+			kpiLines = append(kpiLines, l)
+		}
+	}
+	if len(kpiLines) < 18 {
+		t.Fatalf("dashboard shows %d KPI rows, want every built-in:\n%s", len(kpiLines), out)
+	}
+	for i, name := range []string{"Total revenue", "Conversion rate", "Average sales cycle", "Average deal value", "Campaign ROI"} {
+		if !strings.HasPrefix(kpiLines[i], name) {
+			t.Errorf("dashboard row %d = %q, want %s first", i, kpiLines[i], name)
+		}
+	}
+	// Targets from the demo give the headline KPIs a health.
+	if !strings.Contains(kpiLines[0], "●") {
+		t.Errorf("revenue has no health: %q", kpiLines[0])
+	}
+	// The demo writes rumbo-demo.db unless --db or RUMBO_DB says otherwise.
+	c2 := &cli{t: t, db: "", env: map[string]string{"RUMBO_NOW": testNow, "RUMBO_DB": filepath.Join(dir, "env.db")}}
+	var stdout, stderr strings.Builder
+	if err := runIn(c2, &stdout, &stderr, "demo", "--load-only"); err != nil {
+		t.Fatalf("demo with RUMBO_DB: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), filepath.Join(dir, "env.db")) {
+		t.Errorf("demo ignored RUMBO_DB: %s", stdout.String())
+	}
+}
