@@ -58,6 +58,9 @@ func (w *writer) putTeam(ctx context.Context, r *rumbo.Team) (rumbo.Outcome, err
 	if err != nil {
 		return 0, err
 	}
+	if err := w.adopt(ctx, refTeam, xid, r.Name); err != nil {
+		return 0, err
+	}
 	parent := &ref{kind: refTeam, field: "parent", value: r.Parent}
 	if err := w.resolve(ctx, parent); err != nil {
 		return 0, err
@@ -74,6 +77,9 @@ func (w *writer) putPerson(ctx context.Context, r *rumbo.Person) (rumbo.Outcome,
 	if !r.ActiveFrom.IsZero() && !r.ActiveTo.IsZero() && r.ActiveTo.Before(r.ActiveFrom) {
 		return 0, fieldErr("active_to", "active_to is before active_from")
 	}
+	if err := w.adopt(ctx, refPerson, xid, r.Name, r.Email); err != nil {
+		return 0, err
+	}
 	team := &ref{kind: refTeam, field: "team", value: r.Team}
 	if err := w.resolve(ctx, team); err != nil {
 		return 0, err
@@ -86,6 +92,9 @@ func (w *writer) putPerson(ctx context.Context, r *rumbo.Person) (rumbo.Outcome,
 func (w *writer) putMarket(ctx context.Context, r *rumbo.Market) (rumbo.Outcome, error) {
 	xid, err := checkKey(r.ExternalID)
 	if err != nil {
+		return 0, err
+	}
+	if err := w.adopt(ctx, refMarket, xid, r.Name); err != nil {
 		return 0, err
 	}
 	switch r.Status {
@@ -101,6 +110,9 @@ func (w *writer) putMarket(ctx context.Context, r *rumbo.Market) (rumbo.Outcome,
 func (w *writer) putCampaign(ctx context.Context, r *rumbo.Campaign) (rumbo.Outcome, error) {
 	xid, err := checkKey(r.ExternalID)
 	if err != nil {
+		return 0, err
+	}
+	if err := w.adopt(ctx, refCampaign, xid, r.Name); err != nil {
 		return 0, err
 	}
 	if !r.Start.IsZero() && !r.End.IsZero() && r.End.Before(r.Start) {

@@ -375,3 +375,40 @@ func readAll(ctx context.Context, db *sqlstore.DB, org int64, e rumbo.Entity) ([
 	}
 	return out, err
 }
+
+// A rep first seen as a deal's owner and imported as a person later is one
+// person: the record created on first sight takes the real external id.
+func TestPut_AdoptsRecordsCreatedOnFirstSight(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		org := mustOrg(t, db, "acme")
+		mustPut(t, db, org, rumbo.WriteOptions{Now: t0},
+			&rumbo.Deal{ExternalID: "D1", Owner: "Ana García", Market: "Chile", Status: rumbo.DealOpen},
+			&rumbo.Deal{ExternalID: "D2", Owner: "luis@example.com", Status: rumbo.DealOpen})
+		outs := mustPut(t, db, org, rumbo.WriteOptions{Now: t0},
+			&rumbo.Person{ExternalID: "P1", Name: "Ana García", Team: "Norte"},
+			&rumbo.Person{ExternalID: "P2", Name: "Luis Pérez", Email: "luis@example.com"},
+			&rumbo.Market{ExternalID: "M1", Name: "Chile", New: true})
+		for i, out := range outs {
+			if out != rumbo.Updated {
+				t.Errorf("Put %d = %v, want Updated (adopted)", i, out)
+			}
+		}
+		people, err := db.People(context.Background(), org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(people) != 2 || people[0].ExternalID != "P1" || people[1].ExternalID != "P2" || people[1].Name != "Luis Pérez" {
+			t.Errorf("people = %+v, want P1 Ana García and P2 Luis Pérez only", people)
+		}
+		deals, err := db.Deals(context.Background(), org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if deals[0].Owner != "Ana García" || deals[1].Owner != "Luis Pérez" {
+			t.Errorf("deal owners = %q, %q; want Ana García, Luis Pérez", deals[0].Owner, deals[1].Owner)
+		}
+		if n := mustCount(t, db, org, rumbo.EntityMarkets); n != 1 {
+			t.Errorf("markets = %d, want 1", n)
+		}
+	})
+}

@@ -179,3 +179,45 @@ func (w *writer) create(ctx context.Context, kind refKind, value string) (int64,
 	w.remember(kind, key, id)
 	return id, nil
 }
+
+// adopt gives a record created on first sight (external id
+// "auto:<noun>:<value>") the real external id xid, when a record with xid
+// arrives and names it (by name, or e-mail for people), so that importing
+// deals before people does not leave each rep twice.
+func (w *writer) adopt(ctx context.Context, kind refKind, xid string, values ...string) error {
+	if strings.HasPrefix(xid, "auto:") {
+		return nil
+	}
+	table := refTables[kind]
+	s, err := w.stmt(ctx, "SELECT id FROM "+table+" WHERE org_id = ? AND external_id = ?")
+	if err != nil {
+		return err
+	}
+	var id int64
+	if err := s.QueryRowContext(ctx, w.org, xid).Scan(&id); err == nil {
+		return nil // xid exists: a plain update
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("find %s %q: %w", refNouns[kind], xid, err)
+	}
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		err := s.QueryRowContext(ctx, w.org, "auto:"+refNouns[kind]+":"+v).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("find %s %q: %w", refNouns[kind], v, err)
+		}
+		upd, err := w.stmt(ctx, "UPDATE "+table+" SET external_id = ? WHERE id = ?")
+		if err != nil {
+			return err
+		}
+		if _, err := upd.ExecContext(ctx, xid, id); err != nil {
+			return fmt.Errorf("adopt %s %q as %q: %w", refNouns[kind], v, xid, err)
+		}
+		return nil
+	}
+	return nil
+}
