@@ -179,8 +179,10 @@ type KeyResult struct {
 	PerRep   bool
 	RateMode RateMode
 
-	// Segment: the segments, or a SegmentSource that names them from the
-	// data (SourceNewMarkets), and the target for each segment.
+	// Segment: the dimension the KPI is broken down by (market, owner,
+	// team, channel…), the segments, or a SegmentSource that names them
+	// from the data (SourceNewMarkets), and the target for each segment.
+	SegmentBy     string
 	Segments      []string
 	SegmentSource string
 	SegmentTarget *big.Rat
@@ -306,6 +308,9 @@ func (kr *KeyResult) Validate() error {
 		if kr.KPI == "" {
 			return bad("a segment key result needs a KPI")
 		}
+		if kr.SegmentBy == "" {
+			return bad("a segment key result needs a dimension to break the KPI down by")
+		}
 		if len(kr.Segments) == 0 && kr.SegmentSource == "" {
 			return bad("a segment key result needs segments")
 		}
@@ -419,4 +424,19 @@ func ratPtr(r *big.Rat) *float64 {
 		return nil
 	}
 	return &f
+}
+
+// Validate checks a check-in: a time, and a confidence from 0 to 10 when
+// given.
+func (c *CheckIn) Validate() error {
+	if c.At.IsZero() {
+		return Errorf(EINVALID, "check-in: time is required")
+	}
+	if c.Confidence != nil && (*c.Confidence < 0 || *c.Confidence > 10) {
+		return Errorf(EINVALID, "check-in: confidence %d (0 to 10)", *c.Confidence)
+	}
+	if c.Value == nil && c.Confidence == nil && strings.TrimSpace(c.Comment) == "" {
+		return Errorf(EINVALID, "check-in: give a value, a confidence or a comment")
+	}
+	return nil
 }

@@ -262,3 +262,17 @@ func copyRat(r *big.Rat) *big.Rat {
 	}
 	return new(big.Rat).Set(r)
 }
+
+// FreezeMetric returns kr with a resolution frozen on it at the instant at:
+// baseline, start and target, and BaselineResolvedAt. A pending resolution
+// freezes nothing but an absolute target, and leaves BaselineResolvedAt
+// zero, so the key result stays to be established.
+func FreezeMetric(kr KeyResult, res MetricResolution, at time.Time) KeyResult {
+	kr.Target = copyRat(res.Target)
+	if res.Pending {
+		kr.BaselineValue, kr.Start, kr.BaselineResolvedAt = nil, nil, time.Time{}
+		return kr
+	}
+	kr.BaselineValue, kr.Start, kr.BaselineResolvedAt = copyRat(res.Baseline), copyRat(res.Start), at
+	return kr
+}
