@@ -236,6 +236,24 @@ const MaxKeyResults = 5
 // Validate checks an objective and its key results, returning an EINVALID
 // error that names the first problem.
 func (o *Objective) Validate() error {
+	if err := o.ValidateFields(); err != nil {
+		return err
+	}
+	if n := len(o.KeyResults); n < 1 || n > MaxKeyResults {
+		return Errorf(EINVALID, "objective %q: has %d key results (1 to %d)", o.Title, n, MaxKeyResults)
+	}
+	for i := range o.KeyResults {
+		if err := o.KeyResults[i].Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ValidateFields checks an objective's own fields (title, owner, type,
+// period), not its key results, so that an objective can be stored before
+// its first key result is added.
+func (o *Objective) ValidateFields() error {
 	if strings.TrimSpace(o.Title) == "" {
 		return Errorf(EINVALID, "objective: title is required")
 	}
@@ -253,14 +271,6 @@ func (o *Objective) Validate() error {
 	}
 	if !o.Period.Start.Before(o.Period.End) {
 		return Errorf(EINVALID, "objective %q: period is empty", o.Title)
-	}
-	if n := len(o.KeyResults); n < 1 || n > MaxKeyResults {
-		return Errorf(EINVALID, "objective %q: has %d key results (1 to %d)", o.Title, n, MaxKeyResults)
-	}
-	for i := range o.KeyResults {
-		if err := o.KeyResults[i].Validate(); err != nil {
-			return err
-		}
 	}
 	return nil
 }

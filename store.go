@@ -13,6 +13,10 @@ type Org struct {
 	Currency  string // ISO 4217, EUR by default; fixed once records exist
 	TimeZone  string // IANA name, Europe/Madrid by default
 	CreatedAt time.Time
+	// Lang is the organisation's language: "es" (default) or "en".
+	Lang string
+	// Leaderboard lets members see other reps' individual figures.
+	Leaderboard bool
 }
 
 // Default organisation settings.
@@ -20,6 +24,7 @@ const (
 	DefaultOrgSlug  = "default"
 	DefaultCurrency = "EUR"
 	DefaultTimeZone = "Europe/Madrid"
+	DefaultLang     = "es"
 )
 
 // Location returns the organisation's time zone.
@@ -138,6 +143,58 @@ type KPIService interface {
 	AllBands(ctx context.Context, orgID int64) (map[string]Bands, error)
 }
 
+// OKRService stores objectives with their key results, check-ins,
+// snapshots, score overrides and the weeks the organisation excludes.
+// Check-ins and snapshots are insert-only: history is never rewritten.
+type OKRService interface {
+	// CreateObjective stores an objective and its key results (0 to
+	// MaxKeyResults: key results may be added later) and sets their IDs.
+	CreateObjective(ctx context.Context, orgID int64, o *Objective) error
+	// UpdateObjective replaces an objective's own fields (not its key
+	// results nor its score), or ENOTFOUND.
+	UpdateObjective(ctx context.Context, orgID int64, o *Objective) error
+	// DeleteObjective removes an objective with its key results and their
+	// history, or ENOTFOUND; ECONFLICT while other objectives align with it.
+	DeleteObjective(ctx context.Context, orgID int64, id int64) error
+	// Objective returns an objective with its key results, or ENOTFOUND.
+	Objective(ctx context.Context, orgID int64, id int64) (*Objective, error)
+	// Objectives lists the objectives whose period starts in p (every one
+	// when p is nil), with their key results, by period start and id.
+	Objectives(ctx context.Context, orgID int64, p *Period) ([]Objective, error)
+	// CreateKeyResult adds a key result to objective kr.ObjectiveID and sets
+	// kr.ID; EINVALID when the objective already has MaxKeyResults.
+	CreateKeyResult(ctx context.Context, orgID int64, kr *KeyResult) error
+	// UpdateKeyResult replaces a key result's fields (its items included,
+	// its score not), or ENOTFOUND.
+	UpdateKeyResult(ctx context.Context, orgID int64, kr *KeyResult) error
+	// DeleteKeyResult removes a key result with its history, or ENOTFOUND.
+	DeleteKeyResult(ctx context.Context, orgID int64, id int64) error
+	// KeyResult returns one key result, or ENOTFOUND.
+	KeyResult(ctx context.Context, orgID int64, id int64) (*KeyResult, error)
+	// SaveScores stores the computed scores of an objective and of its key
+	// results (o.Score and each KeyResults[i].Score).
+	SaveScores(ctx context.Context, orgID int64, o *Objective) error
+	// OverrideScore records a manual score with its note for an objective
+	// (objective true) or a key result; the latest override is the one
+	// shown, and the computed score is kept.
+	OverrideScore(ctx context.Context, orgID int64, objective bool, id int64, score float64, note string, at time.Time) error
+	// AddCheckIn stores a check-in and sets c.ID.
+	AddCheckIn(ctx context.Context, orgID int64, c *CheckIn) error
+	// CheckIns lists a key result's check-ins by time.
+	CheckIns(ctx context.Context, orgID int64, krID int64) ([]CheckIn, error)
+	// AddSnapshot stores a key result's value at an instant.
+	AddSnapshot(ctx context.Context, orgID int64, s Snapshot) error
+	// Snapshots lists a key result's snapshots by time.
+	Snapshots(ctx context.Context, orgID int64, krID int64) ([]Snapshot, error)
+	// ExcludeWeek leaves an ISO week ("2026-W15") out of rate and guardrail
+	// key results; excluding it twice changes nothing.
+	ExcludeWeek(ctx context.Context, orgID int64, week string) error
+	// IncludeWeek takes an excluded week back, or ENOTFOUND.
+	IncludeWeek(ctx context.Context, orgID int64, week string) error
+	// ExcludedWeeks lists the excluded weeks, sorted.
+	ExcludedWeeks(ctx context.Context, orgID int64) ([]string, error)
+}
+
 // Store is everything Rumbo keeps in its database.
 type Store interface {
 	OrgService
@@ -145,5 +202,6 @@ type Store interface {
 	RecordReader
 	TargetService
 	KPIService
+	OKRService
 	Close() error
 }
