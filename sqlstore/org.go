@@ -27,6 +27,9 @@ func (db *DB) CreateOrg(ctx context.Context, o *rumbo.Org) error {
 	if o.TimeZone == "" {
 		o.TimeZone = rumbo.DefaultTimeZone
 	}
+	if o.Lang == "" {
+		o.Lang = rumbo.DefaultLang
+	}
 	if _, err := o.Location(); err != nil {
 		return err
 	}
@@ -34,8 +37,8 @@ func (db *DB) CreateOrg(ctx context.Context, o *rumbo.Org) error {
 		o.CreatedAt = db.now()
 	}
 	o.CreatedAt = o.CreatedAt.UTC().Truncate(1e9)
-	q := db.d.insertReturningID("orgs", []string{"slug", "name", "currency", "time_zone", "created_at"})
-	err := db.queryRow(ctx, db.db, q, o.Slug, o.Name, o.Currency, o.TimeZone, o.CreatedAt.Unix()).Scan(&o.ID)
+	q := db.d.insertReturningID("orgs", []string{"slug", "name", "currency", "time_zone", "created_at", "lang", "leaderboard"})
+	err := db.queryRow(ctx, db.db, q, o.Slug, o.Name, o.Currency, o.TimeZone, o.CreatedAt.Unix(), o.Lang, sqlBool(o.Leaderboard)).Scan(&o.ID)
 	if isUniqueViolation(err) {
 		return rumbo.Errorf(rumbo.ECONFLICT, "organisation %q already exists", o.Slug)
 	} else if err != nil {
@@ -44,7 +47,7 @@ func (db *DB) CreateOrg(ctx context.Context, o *rumbo.Org) error {
 	return nil
 }
 
-const orgColumns = "id, slug, name, currency, time_zone, created_at"
+const orgColumns = "id, slug, name, currency, time_zone, created_at, lang, leaderboard"
 
 // FindOrg returns the organisation with the slug, or ENOTFOUND.
 func (db *DB) FindOrg(ctx context.Context, slug string) (*rumbo.Org, error) {
@@ -85,9 +88,74 @@ type scanner interface{ Scan(dest ...any) error }
 func scanOrg(s scanner) (*rumbo.Org, error) {
 	var o rumbo.Org
 	var created sql.NullInt64
-	if err := s.Scan(&o.ID, &o.Slug, &o.Name, &o.Currency, &o.TimeZone, &created); err != nil {
+	var leaderboard int64
+	if err := s.Scan(&o.ID, &o.Slug, &o.Name, &o.Currency, &o.TimeZone, &created, &o.Lang, &leaderboard); err != nil {
 		return nil, err
 	}
 	o.CreatedAt = timeOf(created)
+	o.Leaderboard = leaderboard != 0
 	return &o, nil
+}
+
+// FindOrgByID returns the organisation with the id, or ENOTFOUND.
+func (db *DB) FindOrgByID(ctx context.Context, id int64) (*rumbo.Org, error) {
+	o, err := scanOrg(db.queryRow(ctx, db.db, "SELECT "+orgColumns+" FROM orgs WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, rumbo.Errorf(rumbo.ENOTFOUND, "organisation %d not found", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("find organisation %d: %w", id, err)
+	}
+	return o, nil
+}
+
+// UpdateOrg saves the organisation's name, time zone, currency, language
+// and leaderboard setting, by o.ID. The currency is fixed once the
+// organisation holds records (ECONFLICT); an unknown time zone or language
+// is EINVALID.
+func (db *DB) UpdateOrg(ctx context.Context, o *rumbo.Org) error {
+	o.Name = strings.TrimSpace(o.Name)
+	o.Currency = strings.ToUpper(strings.TrimSpace(o.Currency))
+	switch {
+	case o.Name == "":
+		return rumbo.Errorf(rumbo.EINVALID, "organisation name required")
+	case len(o.Currency) != 3:
+		return rumbo.Errorf(rumbo.EINVALID, "currency %q is not an ISO 4217 code such as EUR", o.Currency)
+	case o.Lang != "es" && o.Lang != "en":
+		return rumbo.Errorf(rumbo.EINVALID, "language %q: use es or en", o.Lang)
+	}
+	if _, err := o.Location(); err != nil {
+		return err
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	var current string
+	err = db.queryRow(ctx, tx, "SELECT currency FROM orgs WHERE id = ?", o.ID).Scan(&current)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rumbo.Errorf(rumbo.ENOTFOUND, "organisation %d not found", o.ID)
+	} else if err != nil {
+		return fmt.Errorf("update organisation %d: %w", o.ID, err)
+	}
+	if current != o.Currency {
+		for _, e := range rumbo.Entities {
+			var one int
+			err := db.queryRow(ctx, tx, "SELECT 1 FROM "+string(e)+" WHERE org_id = ? LIMIT 1", o.ID).Scan(&one)
+			if err == nil {
+				return rumbo.Errorf(rumbo.ECONFLICT, "the currency is fixed once the organisation holds records (it holds %s)", e)
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("update organisation %d: %w", o.ID, err)
+			}
+		}
+	}
+	_, err = db.exec(ctx, tx, "UPDATE orgs SET name = ?, currency = ?, time_zone = ?, lang = ?, leaderboard = ? WHERE id = ?",
+		o.Name, o.Currency, o.TimeZone, o.Lang, sqlBool(o.Leaderboard), o.ID)
+	if err != nil {
+		return fmt.Errorf("update organisation %d: %w", o.ID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }

@@ -17,7 +17,7 @@ func TestOrgs(t *testing.T) {
 		if err := db.CreateOrg(ctx, &o); err != nil {
 			t.Fatal(err)
 		}
-		want := rumbo.Org{ID: o.ID, Slug: "zeta", Name: "zeta", Currency: "EUR", TimeZone: "Europe/Madrid", CreatedAt: t0}
+		want := rumbo.Org{ID: o.ID, Slug: "zeta", Name: "zeta", Currency: "EUR", TimeZone: "Europe/Madrid", CreatedAt: t0, Lang: "es"}
 		if o != want || o.ID == 0 {
 			t.Errorf("created org = %+v, want %+v with an id", o, want)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 
 	"github.com/rumbo-app/rumbo"
 )
@@ -14,6 +15,11 @@ type filter struct {
 	org int64
 	xid string
 	one bool
+	// where and args add conditions on the reader's aliases, and limit
+	// caps the rows (0: none), for ListRecords.
+	where []string
+	args  []any
+	limit int
 }
 
 // selectRows runs the query of a reader: base selects from the entity's
@@ -25,7 +31,15 @@ func (db *DB) selectRows(ctx context.Context, q querier, base string, f filter) 
 		query += " AND x.external_id = ?"
 		args = append(args, f.xid)
 	}
-	return db.query(ctx, q, query+" ORDER BY x.id", args...)
+	for _, w := range f.where {
+		query += " AND " + w
+	}
+	args = append(args, f.args...)
+	query += " ORDER BY x.id"
+	if f.limit > 0 {
+		query += " LIMIT " + strconv.Itoa(f.limit)
+	}
+	return db.query(ctx, q, query, args...)
 }
 
 // readAll scans every row of the reader's query with scan.

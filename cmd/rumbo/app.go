@@ -89,6 +89,11 @@ time that fixes the clock, for tests and demos).`,
 		a.dashboardCommand(),
 		a.demoCommand(),
 		a.backupCommand(),
+		a.okrCommand(),
+		a.serveCommand(),
+		a.orgCommand(),
+		a.userCommand(),
+		a.tokenCommand(),
 	)
 	return root
 }

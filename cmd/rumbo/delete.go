@@ -23,9 +23,11 @@ func (a *app) deleteCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
+			since := a.now()
 			if err := db.Delete(ctx, org.ID, e, ids); err != nil {
 				return err
 			}
+			a.snapshotOKRs(ctx, db, org, since)
 			a.printf("Deleted %d %s.\n", len(ids), e)
 			return nil
 		},

@@ -15,16 +15,19 @@ func (a *app) demoCommand() *cobra.Command {
 		loadOnly bool
 		scale    string
 		seed     int64
-		pf       periodFlags
+		sf       serveFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Load a realistic demo company and show its dashboard",
+		Short: "Load a realistic demo company and serve it",
 		Long: `demo generates a realistic, deterministic Spanish sales company (reps, teams,
 markets, campaigns, leads, deals, activities, surveys, inquiries; seven quarters
 of history up to now) into rumbo-demo.db unless --db or RUMBO_DB says otherwise,
-then prints its KPI dashboard. With --load-only it loads and exits, and refuses
-an organisation that already holds data.`,
+then serves it on --addr (127.0.0.1:8080 unless told), printing the URL and a
+demo login: demo@example.com (or RUMBO_DEMO_EMAIL), admin of the demo company,
+with the password in RUMBO_DEMO_PASSWORD or a generated one. "rumbo dashboard"
+prints the KPI dashboard. With --load-only it loads and exits, and refuses an
+organisation that already holds data.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !cmd.Flags().Changed("db") && a.getenv("RUMBO_DB") == "" {
@@ -66,17 +69,16 @@ an organisation that already holds data.`,
 			if loadOnly {
 				return nil
 			}
-			p, err := pf.resolve(org)
-			if err != nil {
+			if err := a.demoLogin(ctx, db, org); err != nil {
 				return err
 			}
-			return a.printDashboard(cmd, db, org, p)
+			return a.serve(ctx, db, sf)
 		},
 	}
 	cmd.Flags().BoolVar(&loadOnly, "load-only", false, "load the demo company and exit")
 	cmd.Flags().StringVar(&scale, "scale", "small", "size: small (a dozen reps), medium or large")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "random seed; the same seed and RUMBO_NOW give the same company")
-	pf.register(cmd)
+	a.registerServeFlags(cmd, &sf)
 	return cmd
 }
 
@@ -115,10 +117,44 @@ func (a *app) loadDemo(cmd *cobra.Command, db *sqlstore.DB, org *rumbo.Org, scal
 			return err
 		}
 	}
+	if err := a.demoOKRs(cmd, db, org); err != nil {
+		return err
+	}
 	a.printf("Loaded the demo company into %s (organisation %q) in %s:\n", a.cfg.DB, org.Slug, time.Since(start).Round(time.Millisecond))
 	for _, e := range rumbo.Entities {
 		a.printf("  %-10s %d\n", e, stats.Counts[e])
 	}
 	a.printf("  %-10s %d\n\n", "targets", len(targets))
+	return nil
+}
+
+// demoOKRs applies the article's template to the previous quarter and
+// closes it with scores, applies it to the current quarter (the previous
+// one as baseline), and records the weekly snapshots a daily job would
+// have taken so far, so forecasts have a trend to follow.
+func (a *app) demoOKRs(cmd *cobra.Command, db *sqlstore.DB, org *rumbo.Org) error {
+	ctx := cmd.Context()
+	loc, err := org.Location()
+	if err != nil {
+		return err
+	}
+	svc := a.okrService(db)
+	now := a.now()
+	cur := rumbo.PeriodOf(now.In(loc), rumbo.GrainQuarter, loc)
+	prev := cur.Previous()
+	if _, err := svc.ApplyTemplate(ctx, org, rumbo.SalesTemplateKey, "es", prev, ""); err != nil {
+		return err
+	}
+	if _, err := svc.Close(ctx, org, prev, false); err != nil {
+		return err
+	}
+	if _, err := svc.ApplyTemplate(ctx, org, rumbo.SalesTemplateKey, "es", cur, ""); err != nil {
+		return err
+	}
+	for t := cur.Start.AddDate(0, 0, 7); t.Before(now); t = t.AddDate(0, 0, 7) {
+		if _, err := svc.Snapshot(ctx, org, t); err != nil {
+			return err
+		}
+	}
 	return nil
 }

@@ -50,6 +50,7 @@ See docs/import.md for the canonical headers and the mapping file format.`,
 				return err
 			}
 			failed := 0
+			since := a.now()
 			for _, path := range files {
 				opts := importer.Options{
 					Entity: e, Mapping: mapping, Location: loc, Currency: org.Currency,
@@ -78,6 +79,9 @@ See docs/import.md for the canonical headers and the mapping file format.`,
 					failed++
 					fmt.Fprintln(a.stderr, "rumbo:", rumbo.ErrorMessage(err))
 				}
+			}
+			if failed < len(files) {
+				a.snapshotOKRs(ctx, db, org, since)
 			}
 			if failed > 0 {
 				return errSilent

@@ -1,0 +1,164 @@
+package http
+
+import (
+	"io/fs"
+	nethttp "net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestWebFormat(t *testing.T) {
+	madrid, _ := time.LoadLocation("Europe/Madrid")
+	day := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
+	tests := []struct {
+		name, got, want string
+	}{
+		{"money es", fmtMoney(1234.56, "EUR", "es", 2), "1.234,56\u00a0€"},
+		{"money en", fmtMoney(1234.56, "EUR", "en", 2), "€1,234.56"},
+		{"negative money en", fmtMoney(-1234.5, "USD", "en", 2), "-$1,234.50"},
+		{"short millions es", fmtMoneyShort(10_400_000, "EUR", "es"), "10,4\u00a0M€"},
+		{"short thousands en", fmtMoneyShort(634_524.83, "EUR", "en"), "€634.5k"},
+		{"short small es", fmtMoneyShort(980, "EUR", "es"), "980\u00a0€"},
+		{"number es", fmtNum(1234567.891, 2, "es"), "1.234.567,89"},
+		{"number en", fmtNum(1234567.891, 2, "en"), "1,234,567.89"},
+		{"negative zero", fmtNum(-0.001, 2, "es"), "0,00"},
+		{"percent es", fmtPct(0.2336, 1, "es"), "23,4\u00a0%"},
+		{"date es", fmtDate(day, madrid, "es"), "27/11/2026"},
+		{"date en", fmtDate(day, madrid, "en"), "27 Nov 2026"},
+		{"date time es", fmtDateTime(day, madrid, "es"), "27/11/2026 10:30"},
+		{"zero date", fmtDate(time.Time{}, madrid, "es"), "—"},
+		{"days", fmtUnit(39.34, "days", "EUR", "es"), "39,3\u00a0días"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+func TestPickLang(t *testing.T) {
+	tests := []struct {
+		name, cookie, accept, org, want string
+	}{
+		{"user's choice wins", "en", "es-ES,es;q=0.9", "es", "en"},
+		{"then the browser", "", "en-GB,en;q=0.9,es;q=0.5", "es", "en"},
+		{"browser by quality", "", "fr-FR,es;q=0.8,en;q=0.3", "en", "es"},
+		{"then the organisation", "", "fr-FR,de", "en", "en"},
+		{"Spanish by default", "", "", "", "es"},
+		{"a bad cookie is ignored", "xx", "", "en", "en"},
+	}
+	for _, tt := range tests {
+		if got := pickLang(tt.cookie, tt.accept, tt.org); got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestWebCatalogue checks that every message has both languages and that
+// every key the templates and handlers use exists.
+func TestWebCatalogue(t *testing.T) {
+	for k, m := range messages {
+		if strings.TrimSpace(m[0]) == "" || strings.TrimSpace(m[1]) == "" {
+			t.Errorf("message %q lacks a language: %q", k, m)
+		}
+	}
+	keyRE := regexp.MustCompile(`\.T "([a-z0-9_.]+)"|\.Tf "([a-z0-9_.]+)"|\bTf?\((?:v\.Lang|lang|"es"), "([a-z0-9_.]+)"`)
+	files, _ := fs.Glob(templateFS, "templates/*.html")
+	var sources []string
+	for _, f := range files {
+		b, _ := templateFS.ReadFile(f)
+		sources = append(sources, string(b))
+	}
+	used := 0
+	for _, src := range sources {
+		for _, m := range keyRE.FindAllStringSubmatch(src, -1) {
+			key := m[1] + m[2] + m[3]
+			used++
+			if _, ok := messages[key]; !ok {
+				t.Errorf("template uses unknown message %q", key)
+			}
+		}
+	}
+	if used < 100 {
+		t.Errorf("found only %d message uses in the templates", used)
+	}
+}
+
+// TestWebPages checks, without a browser, who reaches which page, the
+// static files' cache headers and the escaping of stored text.
+func TestWebPages(t *testing.T) {
+	f := newFixture(t, mustOpen(t))
+	admin, member := f.session(f.users["admin"], false), f.session(f.users["member"], false)
+	viewer := f.session(f.users["viewer"], false)
+	tests := []struct {
+		name   string
+		c      cred
+		path   string
+		status int
+		has    string
+	}{
+		{"anonymous goes to the login page", cred{}, "/", nethttp.StatusSeeOther, ""},
+		{"login page", cred{}, "/login", nethttp.StatusOK, `name="password"`},
+		{"invite page", cred{}, "/invite?token=abc", nethttp.StatusOK, `name="token" value="abc"`},
+		{"admin dashboard names the five KPIs", admin, "/", nethttp.StatusOK, "Valor Medio de los Tratos"},
+		{"admin settings", admin, "/settings", nethttp.StatusOK, `id="target-form"`},
+		{"member settings", member, "/settings", nethttp.StatusForbidden, ""},
+		{"viewer settings", viewer, "/settings", nethttp.StatusForbidden, ""},
+		{"member import", member, "/import", nethttp.StatusForbidden, ""},
+		{"member sees own figures", member, "/kpis/revenue?owner=Ana%20L%C3%B3pez", nethttp.StatusOK, "Ana López"},
+		{"member cannot see another rep", member, "/kpis/revenue?owner=Luis", nethttp.StatusForbidden, ""},
+		{"member dashboard filter on another rep", member, "/?f=owner%3DLuis", nethttp.StatusForbidden, ""},
+		{"viewer OKRs", viewer, "/okrs", nethttp.StatusOK, "OKR"},
+		{"unknown KPI", admin, "/kpis/nope", nethttp.StatusNotFound, ""},
+		{"guide", member, "/guide", nethttp.StatusOK, "velocímetro"},
+	}
+	for _, tt := range tests {
+		res := f.do(tt.c, "GET", tt.path, "", "")
+		if res.code != tt.status {
+			t.Errorf("%s: GET %s = %d, want %d", tt.name, tt.path, res.code, tt.status)
+			continue
+		}
+		if tt.has != "" && !strings.Contains(res.body, tt.has) {
+			t.Errorf("%s: GET %s lacks %q", tt.name, tt.path, tt.has)
+		}
+	}
+	if res := f.do(member, "GET", "/kpis/revenue?by=owner", "", ""); strings.Contains(res.body, ">Luis<") {
+		t.Errorf("a member's breakdown by rep shows Luis")
+	}
+	// Static files live at content-hashed paths, cached for a year.
+	res := f.do(cred{}, "GET", "/login", "", "")
+	js := regexp.MustCompile(`/static/app\.[0-9a-f]{10}\.js`).FindString(res.body)
+	if js == "" {
+		t.Fatalf("login page links no hashed app.js")
+	}
+	if st := f.do(cred{}, "GET", js, "", ""); st.code != 200 || !strings.Contains(st.hdr.Get("Cache-Control"), "immutable") {
+		t.Errorf("GET %s = %d, Cache-Control %q", js, st.code, st.hdr.Get("Cache-Control"))
+	}
+	// A write without the CSRF token is refused.
+	if r := f.do(cred{cookie: admin.cookie}, "POST", "/dashboard/kpis", "application/x-www-form-urlencoded", "add=activities"); r.code != nethttp.StatusForbidden {
+		t.Errorf("POST without CSRF = %d, want 403", r.code)
+	}
+	if r := f.do(admin, "POST", "/dashboard/kpis", "application/x-www-form-urlencoded", "add=activities&csrf_token="+admin.csrf); r.code != nethttp.StatusSeeOther {
+		t.Errorf("POST with CSRF = %d, want 303", r.code)
+	}
+}
+
+// TestWebEscaping stores markup as a KPI name, an objective and a check-in
+// comment and checks the raw HTML shows it escaped.
+func TestWebEscaping(t *testing.T) {
+	f := newFixture(t, mustOpen(t))
+	admin := f.session(f.users["admin"], false)
+	const bad = `"><img src=x onerror=alert(1)><script>alert(2)</script>`
+	f.put(f.acme, "deals", `{"external_id":"x1","owner":"`+strings.ReplaceAll(bad, `"`, `\"`)+`","customer":"C","status":"won","amount":"5","created_at":"2026-01-02","closed_at":"2026-03-12"}`)
+	for _, path := range []string{"/kpis/revenue?by=owner", "/", "/kpis/revenue?owner=" + strings.ReplaceAll(strings.ReplaceAll(bad, "<", "%3C"), " ", "%20")} {
+		res := f.do(admin, "GET", path, "", "")
+		if strings.Contains(res.body, "<img src=x") || strings.Contains(res.body, "<script>alert") {
+			t.Errorf("GET %s renders markup unescaped", path)
+		}
+		if path == "/kpis/revenue?by=owner" && !strings.Contains(res.body, "&lt;script&gt;alert(2)&lt;/script&gt;") {
+			t.Errorf("GET %s does not show the owner's name as text", path)
+		}
+	}
+}
