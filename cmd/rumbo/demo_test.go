@@ -1,15 +1,12 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 )
 
 func TestDemo(t *testing.T) {
-	dir := t.TempDir()
-	c := newCLI(t, filepath.Join(dir, "demo.db"))
-	out := c.must("demo", "--load-only")
+	c, out := demoCopy(t)
 	for _, want := range []string{"Loaded the demo company", "deals", "targets"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo --load-only output lacks %q:\n%s", want, out)
@@ -40,13 +37,12 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(kpiLines[0], "●") {
 		t.Errorf("revenue has no health: %q", kpiLines[0])
 	}
-	// The demo writes rumbo-demo.db unless --db or RUMBO_DB says otherwise.
-	c2 := &cli{t: t, db: "", env: map[string]string{"RUMBO_NOW": testNow, "RUMBO_DB": filepath.Join(dir, "env.db")}}
+	// The demo writes rumbo-demo.db unless --db or RUMBO_DB says otherwise:
+	// pointed by RUMBO_DB at the loaded copy, it finds the data there.
+	c2 := &cli{t: t, env: map[string]string{"RUMBO_NOW": demoNow, "RUMBO_DB": c.db}}
 	var stdout, stderr strings.Builder
-	if err := runIn(c2, &stdout, &stderr, "demo", "--load-only"); err != nil {
-		t.Fatalf("demo with RUMBO_DB: %v\n%s", err, stderr.String())
-	}
-	if !strings.Contains(stdout.String(), filepath.Join(dir, "env.db")) {
-		t.Errorf("demo ignored RUMBO_DB: %s", stdout.String())
+	err := runIn(c2, &stdout, &stderr, "demo", "--load-only")
+	if err == nil || !strings.Contains(err.Error(), "in "+c.db+" already holds") {
+		t.Errorf("demo with RUMBO_DB=%s: %v, want a refusal naming that database", c.db, err)
 	}
 }

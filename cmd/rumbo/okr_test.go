@@ -423,9 +423,7 @@ func writeFileAt(t *testing.T, path, content string) {
 }
 
 func TestDemoOKRs(t *testing.T) {
-	c := newCLI(t, filepath.Join(t.TempDir(), "demo.db"))
-	c.env["RUMBO_NOW"] = "2026-11-12T10:00:00+01:00" // mid 2026-Q4
-	c.must("demo", "--load-only")
+	c, _ := demoCopy(t) // loaded at demoNow, mid 2026-Q4
 	doc := c.status()
 	krs, data := 0, 0
 	statuses := map[string]bool{}

@@ -257,7 +257,7 @@ func importThroughAPI(t *testing.T, url, token, mappingPath, csvPath string) {
 }
 
 func TestDemoServes(t *testing.T) {
-	c := newCLI(t, filepath.Join(t.TempDir(), "demo.db"))
+	c, _ := demoCopy(t)
 	c.env["RUMBO_DEMO_PASSWORD"] = "demo-password-1"
 	url, stdout, _ := startServer(t, c, "demo", "--addr", "127.0.0.1:0")
 	if !strings.Contains(stdout.String(), "Demo login: demo@example.com") {
