@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rumbo-app/rumbo"
+	"github.com/rumbo-app/rumbo/metric/agg"
 )
 
 // Source is what the engine reads: the organisation's records, targets,
@@ -31,6 +32,7 @@ type Source interface {
 type Engine struct {
 	src Source
 	now func() time.Time
+	raw bool // never read aggregates
 }
 
 // New returns an engine reading from store, with now as its clock.
@@ -85,6 +87,7 @@ type cell struct {
 	n        int        // records counted
 	xs       []*big.Rat // samples, for means and medians
 	missing  int        // records lacking the measured field
+	h        *agg.Cell  // aggregated samples (count, sum, histogram), for means and medians
 }
 
 func (c *cell) addNum(x *big.Rat) {
@@ -143,7 +146,8 @@ type calc struct {
 	r      *resolver
 	pieces []rumbo.Period
 	custom map[string]rumbo.KPIDef
-	depth  int // formula nesting
+	depth  int             // formula nesting
+	agg    AggregateSource // nil: raw records only
 }
 
 func (c *calc) newGrid() *grid {
@@ -269,6 +273,15 @@ func (e *Engine) Compute(ctx context.Context, org *rumbo.Org, q Query) (*Result,
 	d := newDataset(ctx, e.src, org.ID)
 	c := &calc{ctx: ctx, e: e, org: org, loc: loc, now: now, d: d,
 		r: &resolver{d: d, by: by, filters: q.Filters}, pieces: pieces, custom: custom}
+	if as, ok := e.src.(AggregateSource); ok && !e.raw {
+		spans, built, err := as.AggregateSpans(ctx, org.ID)
+		if err != nil {
+			return nil, err
+		}
+		if built {
+			d.spans, c.agg = spans, as
+		}
+	}
 	outs, err := sp.eval(c)
 	if err != nil {
 		return nil, err

@@ -80,13 +80,16 @@ func evalROI(c *calc) (map[cellKey]out, error) {
 	g := c.newGrid()
 	c.attributed(g, addNum)
 	c.spend(g, addDen)
-	return c.finish(g, nil, func(_ int, cl *cell) out {
-		if cl.den == nil || cl.den.Sign() == 0 {
-			return out{}
-		}
-		r := new(big.Rat).Sub(orZero(cl.num), cl.den)
-		return out{value: newValue(r.Quo(r, cl.den), UnitRatio, 0)}
-	}), nil
+	return c.finish(g, nil, evalROIFinish), nil
+}
+
+// evalROIFinish finishes a cell of attributed revenue (num) and spend (den).
+func evalROIFinish(_ int, cl *cell) out {
+	if cl.den == nil || cl.den.Sign() == 0 {
+		return out{}
+	}
+	r := new(big.Rat).Sub(orZero(cl.num), cl.den)
+	return out{value: newValue(r.Quo(r, cl.den), UnitRatio, 0)}
 }
 
 // evalROAS: attributed revenue ÷ spend, null without spend.
@@ -97,9 +100,12 @@ func evalROAS(c *calc) (map[cellKey]out, error) {
 	g := c.newGrid()
 	c.attributed(g, addNum)
 	c.spend(g, addDen)
-	return c.finish(g, nil, func(_ int, cl *cell) out {
-		return out{value: newValue(ratio(orZero(cl.num), cl.den), UnitRatio, 0)}
-	}), nil
+	return c.finish(g, nil, evalROASFinish), nil
+}
+
+// evalROASFinish finishes a cell of attributed revenue (num) and spend (den).
+func evalROASFinish(_ int, cl *cell) out {
+	return out{value: newValue(ratio(orZero(cl.num), cl.den), UnitRatio, 0)}
 }
 
 // moneyRatio finishes a cell whose value is money num ÷ a count den.
@@ -146,6 +152,12 @@ func evalActivities(c *calc) (map[cellKey]out, error) {
 			g.at(p, grp).n++
 		}
 	}
+	return c.finishActivities(g), nil
+}
+
+// finishActivities finishes a grid of activity counts with the rate per
+// week elapsed.
+func (c *calc) finishActivities(g *grid) map[cellKey]out {
 	withRate := func(i int, o out) out {
 		days := c.daysElapsed(c.pieces[i])
 		if days > 0 && o.value != nil {
@@ -160,7 +172,7 @@ func evalActivities(c *calc) (map[cellKey]out, error) {
 			*z = withRate(i, *z)
 		}
 		return z
-	}, func(i int, cl *cell) out { return withRate(i, countOf(i, cl)) }), nil
+	}, func(i int, cl *cell) out { return withRate(i, countOf(i, cl)) })
 }
 
 // daysElapsed returns the calendar days of p begun by now (today counts),

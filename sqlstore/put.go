@@ -39,6 +39,7 @@ func (w *writer) put(ctx context.Context, e rumbo.Entity, xid string, fields rum
 		return 0, err
 	}
 	if out != rumbo.Unchanged {
+		w.changed[e] = true
 		switch e {
 		case rumbo.EntityPeople:
 			w.forget(refPerson)

@@ -86,6 +86,9 @@ func (db *DB) Write(ctx context.Context, orgID int64, opts rumbo.WriteOptions, f
 	if err := fn(w); err != nil {
 		return err
 	}
+	if err := db.rebuildChanged(ctx, tx, orgID, w.changed); err != nil {
+		return err
+	}
 	for _, e := range rumbo.Entities {
 		if w.touched[e] {
 			if err := db.touchImport(ctx, tx, orgID, e, opts.Now.Unix()); err != nil {
@@ -131,6 +134,7 @@ type writer struct {
 	stmts   map[string]*sql.Stmt
 	cache   map[refKind]map[string]int64
 	touched map[rumbo.Entity]bool
+	changed map[rumbo.Entity]bool // entities with a record inserted or updated
 }
 
 func newWriter(db *DB, tx *sql.Tx, orgID int64, opts rumbo.WriteOptions) *writer {
@@ -139,6 +143,7 @@ func newWriter(db *DB, tx *sql.Tx, orgID int64, opts rumbo.WriteOptions) *writer
 		stmts:   make(map[string]*sql.Stmt),
 		cache:   make(map[refKind]map[string]int64),
 		touched: make(map[rumbo.Entity]bool),
+		changed: make(map[rumbo.Entity]bool),
 	}
 }
 
@@ -275,6 +280,9 @@ func (db *DB) Delete(ctx context.Context, orgID int64, e rumbo.Entity, externalI
 	}
 	if len(externalIDs) > 0 {
 		if err := db.touchImport(ctx, tx, orgID, e, db.now().Unix()); err != nil {
+			return err
+		}
+		if err := db.rebuildChanged(ctx, tx, orgID, map[rumbo.Entity]bool{e: true}); err != nil {
 			return err
 		}
 	}

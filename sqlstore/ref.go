@@ -118,12 +118,19 @@ func (w *writer) lookup(ctx context.Context, kind refKind, value string) (int64,
 	return id, nil
 }
 
+// maxCached bounds each kind's reference cache, so that a file of a
+// million deals, each naming its own lead or customer, keeps memory bounded.
+const maxCached = 1 << 16
+
 // remember caches the id of a reference key.
 func (w *writer) remember(kind refKind, key string, id int64) {
 	m := w.cache[kind]
 	if m == nil {
 		m = make(map[string]int64)
 		w.cache[kind] = m
+	}
+	if len(m) >= maxCached {
+		clear(m)
 	}
 	m[key] = id
 }
