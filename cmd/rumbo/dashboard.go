@@ -80,14 +80,21 @@ func (a *app) printDashboard(cmd *cobra.Command, db *sqlstore.DB, org *rumbo.Org
 	fmt.Fprintln(tw, head)
 	var asOf string
 	var actions []string // playbooks of the KPIs that are off
-	for i, d := range dashboardOrder(defs) {
+	ordered := dashboardOrder(defs)
+	queries := make([]metric.Query, len(ordered))
+	for i, d := range ordered {
+		queries[i] = metric.Query{Key: d.Key, Period: p}
+	}
+	// One batch: the engine reads what the KPIs share once.
+	results, err := eng.ComputeAll(ctx, org, queries)
+	if err != nil {
+		return fmt.Errorf("dashboard: %w", err)
+	}
+	for i, d := range ordered {
 		if i == len(headline) {
 			fmt.Fprintln(tw, "\t\t\t\t\t")
 		}
-		res, err := eng.Compute(ctx, org, metric.Query{Key: d.Key, Period: p})
-		if err != nil {
-			return fmt.Errorf("dashboard %s: %w", d.Key, err)
-		}
+		res := results[i]
 		if !res.AsOf.IsZero() && (asOf == "" || res.AsOf.UTC().Format("2006-01-02 15:04 MST") > asOf) {
 			asOf = res.AsOf.UTC().Format("2006-01-02 15:04 MST")
 		}
