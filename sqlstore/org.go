@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rumbo-app/rumbo"
+	"github.com/rumbo-app/rumbo/metric/agg"
 )
 
 // CreateOrg stores a new organisation, filling defaults for an empty Name
@@ -131,8 +132,8 @@ func (db *DB) UpdateOrg(ctx context.Context, o *rumbo.Org) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	var current string
-	err = db.queryRow(ctx, tx, "SELECT currency FROM orgs WHERE id = ?", o.ID).Scan(&current)
+	var current, currentZone string
+	err = db.queryRow(ctx, tx, "SELECT currency, time_zone FROM orgs WHERE id = ?", o.ID).Scan(&current, &currentZone)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rumbo.Errorf(rumbo.ENOTFOUND, "organisation %d not found", o.ID)
 	} else if err != nil {
@@ -153,6 +154,16 @@ func (db *DB) UpdateOrg(ctx context.Context, o *rumbo.Org) error {
 		o.Name, o.Currency, o.TimeZone, o.Lang, sqlBool(o.Leaderboard), o.ID)
 	if err != nil {
 		return fmt.Errorf("update organisation %d: %w", o.ID, err)
+	}
+	// Aggregates are cut in local days: a new zone rebuilds them, in the
+	// same transaction, so no reader sees days of the old zone.
+	if currentZone != o.TimeZone {
+		if err := db.d.lockWrites(ctx, tx, o.ID); err != nil {
+			return err
+		}
+		if err := db.rebuild(ctx, tx, o.ID, agg.Families); err != nil {
+			return fmt.Errorf("rebuild aggregates for time zone %s: %w", o.TimeZone, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)

@@ -174,7 +174,9 @@ func (a *app) serve(ctx context.Context, db *sqlstore.DB, f serveFlags) error {
 	return nil
 }
 
-// sweepSessions deletes ended sessions every hour until ctx ends.
+// sweepSessions deletes ended sessions and records the day's OKR snapshots
+// every hour until ctx ends. Snapshots are idempotent per key result and
+// day, so several servers running it record each day's snapshot once.
 func (a *app) sweepSessions(ctx context.Context, db *sqlstore.DB, logger *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -184,6 +186,7 @@ func (a *app) sweepSessions(ctx context.Context, db *sqlstore.DB, logger *slog.L
 		} else if n > 0 {
 			logger.Info("deleted ended sessions", "count", n)
 		}
+		a.dailySnapshots(ctx, db, logger)
 		select {
 		case <-ctx.Done():
 			return
@@ -226,4 +229,24 @@ func (a *app) demoLogin(ctx context.Context, db *sqlstore.DB, org *rumbo.Org) er
 		a.printf("Password:   from RUMBO_DEMO_PASSWORD\n")
 	}
 	return nil
+}
+
+// dailySnapshots records today's snapshot of every organisation's metric key
+// results (none twice a day).
+func (a *app) dailySnapshots(ctx context.Context, db *sqlstore.DB, logger *slog.Logger) {
+	orgs, err := db.Orgs(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			logger.Warn("daily OKR snapshots", "error", err)
+		}
+		return
+	}
+	svc := a.okrService(db)
+	for i := range orgs {
+		if n, err := svc.Snapshot(ctx, &orgs[i], a.now()); err != nil && ctx.Err() == nil {
+			logger.Warn("daily OKR snapshots", "org", orgs[i].Slug, "error", err)
+		} else if n > 0 {
+			logger.Info("recorded OKR snapshots", "org", orgs[i].Slug, "count", n)
+		}
+	}
 }

@@ -259,7 +259,18 @@ func importThroughAPI(t *testing.T, url, token, mappingPath, csvPath string) {
 func TestDemoServes(t *testing.T) {
 	c, _ := demoCopy(t)
 	c.env["RUMBO_DEMO_PASSWORD"] = "demo-password-1"
-	url, stdout, _ := startServer(t, c, "demo", "--addr", "127.0.0.1:0")
+	// The day after the load: the server records the day's OKR snapshots.
+	c.env["RUMBO_NOW"] = "2026-11-13T10:00:00+01:00"
+	url, stdout, stderr := startServer(t, c, "demo", "--addr", "127.0.0.1:0")
+	for i := 0; !strings.Contains(stderr.String(), "recorded OKR snapshots"); i++ {
+		if i == 600 {
+			t.Fatalf("the server recorded no daily OKR snapshots:\n%s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out := c.must("okr", "snapshot"); out != "Recorded 0 snapshots.\n" {
+		t.Errorf("okr snapshot after the server's daily run: %q, want none left to record", out)
+	}
 	if !strings.Contains(stdout.String(), "Demo login: demo@example.com") {
 		t.Errorf("demo output lacks the login:\n%s", stdout.String())
 	}
