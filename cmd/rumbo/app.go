@@ -136,3 +136,16 @@ func isTerminal(w io.Writer) bool {
 func (a *app) printf(format string, args ...any) {
 	fmt.Fprintf(a.stdout, format, args...)
 }
+
+// withOrg adapts fn to a cobra RunE that opens the database and the
+// configured organisation first and closes the database after.
+func (a *app) withOrg(fn func(cmd *cobra.Command, args []string, db *sqlstore.DB, org *rumbo.Org) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		db, org, err := a.openOrg(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return fn(cmd, args, db, org)
+	}
+}

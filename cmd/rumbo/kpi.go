@@ -12,6 +12,7 @@ import (
 
 	"github.com/rumbo-app/rumbo"
 	"github.com/rumbo-app/rumbo/metric"
+	"github.com/rumbo-app/rumbo/sqlstore"
 )
 
 // periodFlags are the flags that choose a period, shared by kpi and dashboard.
@@ -77,17 +78,13 @@ Definitions: docs/kpis.md.`,
   rumbo kpi win_rate --period 2017 --grain quarter --format json
   rumbo kpi activities --filter type=follow_up_call --grain week`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: a.withOrg(func(cmd *cobra.Command, args []string, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
+			p, err := pf.resolve(org)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			q := metric.Query{Key: args[0], Grain: rumbo.Grain(grain), By: by}
-			if q.Period, err = pf.resolve(org); err != nil {
-				return err
-			}
+			q := metric.Query{Key: args[0], Period: p, Grain: rumbo.Grain(grain), By: by}
 			for _, f := range filters {
 				k, v, ok := strings.Cut(f, "=")
 				if !ok || k == "" {
@@ -110,7 +107,7 @@ Definitions: docs/kpis.md.`,
 				return res.WriteTable(a.stdout, a.lang())
 			}
 			return rumbo.Errorf(rumbo.EINVALID, "--format %q: use table, json or csv", format)
-		},
+		}),
 	}
 	pf.register(cmd)
 	cmd.Flags().StringVar(&grain, "grain", "", "series grain: day, week, month, quarter or year (default: the whole period)")
@@ -126,13 +123,8 @@ func (a *app) kpiListCommand() *cobra.Command {
 		Use:   "list",
 		Short: "List KPI definitions, built-in and custom",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withOrg(func(cmd *cobra.Command, _ []string, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			defs, err := a.engine(db).Definitions(ctx, org)
 			if err != nil {
 				return err
@@ -152,7 +144,7 @@ func (a *app) kpiListCommand() *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.Key, localName(d.Name, lang), d.Unit, kind, dir)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 }
 
@@ -226,13 +218,8 @@ func (a *app) kpiExportCommand() *cobra.Command {
 		Use:   "export",
 		Short: "Print the custom KPI definitions as YAML (for version control)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withOrg(func(cmd *cobra.Command, _ []string, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			defs, err := db.CustomKPIs(ctx, org.ID)
 			if err != nil {
 				return err
@@ -243,7 +230,7 @@ func (a *app) kpiExportCommand() *cobra.Command {
 				return err
 			}
 			return enc.Close()
-		},
+		}),
 	}
 }
 

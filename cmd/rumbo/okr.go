@@ -122,13 +122,8 @@ func (a *app) objectiveAddCommand() *cobra.Command {
 		Short:   "Add an objective (then add 1 to 5 key results with okr kr add)",
 		Example: `  rumbo okr objective add --title "Expandir el alcance a nuevos mercados" --type aspirational --period 2026-Q2`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withOrg(func(cmd *cobra.Command, _ []string, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			var o rumbo.Objective
 			if err := f.apply(a, cmd, org, &o); err != nil {
 				return err
@@ -138,7 +133,7 @@ func (a *app) objectiveAddCommand() *cobra.Command {
 			}
 			a.printf("Objective %d: %s (%s). Add its key results with: rumbo okr kr add %d --kind ...\n", o.ID, o.Title, o.Period.Label, o.ID)
 			return nil
-		},
+		}),
 	}
 	f.register(cmd)
 	return cmd
@@ -188,13 +183,8 @@ func (a *app) objectiveListCommand() *cobra.Command {
 		Use:   "list [--period P | --all]",
 		Short: "List the objectives of a period (default: the current quarter)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withOrg(func(cmd *cobra.Command, _ []string, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			var pp *rumbo.Period
 			if !all {
 				p, err := a.okrPeriod(&pf, org)
@@ -217,7 +207,7 @@ func (a *app) objectiveListCommand() *cobra.Command {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", o.ID, o.Period.Label, o.Type, ownerText(o), len(o.KeyResults), parent, o.Title)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	pf.register(cmd)
 	cmd.Flags().BoolVar(&all, "all", false, "every period")

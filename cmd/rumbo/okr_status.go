@@ -226,13 +226,8 @@ func (a *app) okrCloseCommand() *cobra.Command {
 		Use:   "close --period P [--force]",
 		Short: "Score the objectives of an ended period (0.0–1.0 per key result and objective)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withOrg(func(cmd *cobra.Command, _ []string, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			p, err := a.okrPeriod(&pf, org)
 			if err != nil {
 				return err
@@ -249,7 +244,7 @@ func (a *app) okrCloseCommand() *cobra.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 	pf.register(cmd)
 	cmd.Flags().BoolVar(&force, "force", false, "score a period that has not ended yet")
@@ -305,20 +300,15 @@ func (a *app) okrSnapshotCommand() *cobra.Command {
 		Use:   "snapshot",
 		Short: "Record today's snapshot of every metric key result under way (once a day)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withOrg(func(cmd *cobra.Command, _ []string, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			n, err := a.okrService(db).Snapshot(ctx, org, a.now())
 			if err != nil {
 				return err
 			}
 			a.printf("Recorded %d snapshots.\n", n)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -386,13 +376,8 @@ func (a *app) excludeWeekCommand() *cobra.Command {
 		Short:   "Leave ISO weeks (holidays) out of rate and guardrail key results",
 		Example: `  rumbo okr exclude-week 2026-W15 2026-W52`,
 		Args:    cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, weeks []string) error {
+		RunE: a.withOrg(func(cmd *cobra.Command, weeks []string, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			for _, w := range weeks {
 				if err := db.ExcludeWeek(ctx, org.ID, w); err != nil {
 					return err
@@ -400,7 +385,7 @@ func (a *app) excludeWeekCommand() *cobra.Command {
 			}
 			a.printf("Excluded %s.\n", strings.Join(weeks, ", "))
 			return nil
-		},
+		}),
 	}
 }
 
@@ -409,19 +394,14 @@ func (a *app) includeWeekCommand() *cobra.Command {
 		Use:   "include-week WEEK",
 		Short: "Count an excluded week again",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: a.withOrg(func(cmd *cobra.Command, args []string, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			if err := db.IncludeWeek(ctx, org.ID, args[0]); err != nil {
 				return err
 			}
 			a.printf("Included %s.\n", args[0])
 			return nil
-		},
+		}),
 	}
 }
 
@@ -430,13 +410,8 @@ func (a *app) weeksCommand() *cobra.Command {
 		Use:   "excluded-weeks",
 		Short: "List the excluded weeks",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withOrg(func(cmd *cobra.Command, _ []string, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			weeks, err := db.ExcludedWeeks(ctx, org.ID)
 			if err != nil {
 				return err
@@ -445,6 +420,6 @@ func (a *app) weeksCommand() *cobra.Command {
 				a.printf("%s\n", w)
 			}
 			return nil
-		},
+		}),
 	}
 }

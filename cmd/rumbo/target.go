@@ -136,13 +136,8 @@ func (a *app) targetListCommand() *cobra.Command {
 		Use:   "list",
 		Short: "List targets",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withOrg(func(cmd *cobra.Command, _ []string, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			ts, err := db.Targets(ctx, org.ID, kpi)
 			if err != nil {
 				return err
@@ -158,7 +153,7 @@ func (a *app) targetListCommand() *cobra.Command {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.KPI, t.Period, scope, ratString(t.Value))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&kpi, "kpi", "", "only this KPI's targets")
 	return cmd

@@ -282,13 +282,8 @@ func (a *app) tokenCommand() *cobra.Command {
 		Use:   "create --user EMAIL --org SLUG [--name N]",
 		Short: "Create an API token for a user in an organisation; the token is shown once, on the last line",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: a.withOrg(func(cmd *cobra.Command, _ []string, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			u, err := db.FindUserByEmail(ctx, user)
 			if err != nil {
 				return err
@@ -302,7 +297,7 @@ func (a *app) tokenCommand() *cobra.Command {
 			}
 			a.printf("Token %d for %s in %q. Keep it secret; it is not shown again:\n%s\n", t.ID, u.Email, org.Slug, secret)
 			return nil
-		},
+		}),
 	}
 	create.Flags().StringVar(&user, "user", "", "the user's e-mail (required)")
 	create.Flags().StringVar(&name, "name", "", "what the token is for, e.g. crm-sync")
