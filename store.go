@@ -2,6 +2,7 @@ package rumbo
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -75,6 +76,35 @@ type Writer interface {
 	// stored one changes nothing. A bad reference is a *FieldError; the
 	// transaction stays usable after it.
 	Put(ctx context.Context, r Record) (Outcome, error)
+}
+
+// BatchWriter is a Writer that also stores many records per call, faster.
+type BatchWriter interface {
+	Writer
+	// PutBatch stores the records as successive calls of Put would: outs[i]
+	// is record i's outcome and errs[i] the *FieldError refusing it (nothing
+	// of it written). Any other error is returned and ends the write.
+	PutBatch(ctx context.Context, recs []Record, outs []Outcome, errs []error) error
+}
+
+// PutAll stores the records with w's PutBatch when it has one, else with
+// Put, one at a time; see BatchWriter.
+func PutAll(ctx context.Context, w Writer, recs []Record, outs []Outcome, errs []error) error {
+	if bw, ok := w.(BatchWriter); ok {
+		return bw.PutBatch(ctx, recs, outs, errs)
+	}
+	for i, r := range recs {
+		out, err := w.Put(ctx, r)
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			errs[i] = err
+			continue
+		} else if err != nil {
+			return err
+		}
+		outs[i] = out
+	}
+	return nil
 }
 
 // RecordService creates, updates and deletes records.

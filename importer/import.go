@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"time"
 
@@ -74,6 +75,48 @@ func (r *Report) Summary() string {
 		r.File, r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected)
 }
 
+// batchSize is how many decoded rows the importer hands the store at once.
+const batchSize = 500
+
+// batch is the rows decoded and not yet stored, with their positions.
+type batch struct {
+	recs []rumbo.Record
+	pos  []Pos
+	outs [batchSize]rumbo.Outcome
+	errs [batchSize]error
+}
+
+// flush stores the batch's rows and counts their outcomes in rep.
+func (b *batch) flush(ctx context.Context, w rumbo.Writer, d *Decoder, rep *Report) error {
+	if len(b.recs) == 0 {
+		return nil
+	}
+	outs, errs := b.outs[:len(b.recs)], b.errs[:len(b.recs)]
+	clear(outs)
+	clear(errs)
+	if err := rumbo.PutAll(ctx, w, b.recs, outs, errs); err != nil {
+		return fmt.Errorf("import %s lines %d–%d: %w", d.File(), b.pos[0].Line, b.pos[len(b.pos)-1].Line, err)
+	}
+	for i, err := range errs {
+		var fe *rumbo.FieldError
+		switch {
+		case errors.As(err, &fe):
+			rep.Rejected++
+			rep.Errors = append(rep.Errors, d.FieldError(b.pos[i], fe))
+		case err != nil:
+			return fmt.Errorf("import %s line %d: %w", d.File(), b.pos[i].Line, err)
+		case outs[i] == rumbo.Inserted:
+			rep.Inserted++
+		case outs[i] == rumbo.Updated:
+			rep.Updated++
+		default:
+			rep.Unchanged++
+		}
+	}
+	b.recs, b.pos = b.recs[:0], b.pos[:0]
+	return nil
+}
+
 // errRejected makes Write roll back a file with invalid rows.
 var errRejected = errors.New("file has invalid rows")
 
@@ -100,6 +143,7 @@ func ImportFile(ctx context.Context, rs rumbo.RecordService, orgID int64, path s
 	}
 	wopts := rumbo.WriteOptions{StrictRefs: opts.StrictRefs, Now: now}
 	err = rs.Write(ctx, orgID, wopts, func(w rumbo.Writer) error {
+		b := batch{recs: make([]rumbo.Record, 0, batchSize), pos: make([]Pos, 0, batchSize)}
 		for n := 0; ; n++ {
 			if n&1023 == 0 {
 				if err := ctx.Err(); err != nil {
@@ -118,24 +162,18 @@ func ImportFile(ctx context.Context, rs rumbo.RecordService, orgID int64, path s
 				rep.Errors = append(rep.Errors, rowErrs...)
 				continue
 			}
-			out, err := w.Put(ctx, rec)
-			var fe *rumbo.FieldError
-			if errors.As(err, &fe) {
-				rep.Rejected++
-				rep.Errors = append(rep.Errors, d.FieldError(fe))
-				continue
-			} else if err != nil {
-				return fmt.Errorf("import %s line %d: %w", d.File(), d.Line(), err)
-			}
-			switch out {
-			case rumbo.Inserted:
-				rep.Inserted++
-			case rumbo.Updated:
-				rep.Updated++
-			default:
-				rep.Unchanged++
+			b.recs, b.pos = append(b.recs, rec), append(b.pos, d.Pos())
+			if len(b.recs) == batchSize {
+				if err := b.flush(ctx, w, d, rep); err != nil {
+					return err
+				}
 			}
 		}
+		if err := b.flush(ctx, w, d, rep); err != nil {
+			return err
+		}
+		// Rows the store refused were reported at the end of their batch.
+		sort.SliceStable(rep.Errors, func(i, j int) bool { return rep.Errors[i].Line < rep.Errors[j].Line })
 		if rep.Rejected > 0 && !opts.SkipInvalid {
 			return errRejected
 		}

@@ -4,7 +4,9 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -30,6 +32,7 @@ func (d *Decoder) Next() (rumbo.Record, []RowError, error) {
 			return nil, nil, fmt.Errorf("read %s: %w", d.File(), err)
 		}
 		d.line, _ = d.r.FieldPos(0)
+		d.nfields = len(rec)
 		if blank(rec) {
 			continue
 		}
@@ -82,10 +85,11 @@ func (d *Decoder) decode(rec []string) (rumbo.Record, []RowError, error) {
 	}
 	d.checkRow()
 	if id := d.vals[0].s; id != "" {
-		if first, ok := d.ids[id]; ok {
+		k := idKey{maphash.String(d.seeds[0], id), maphash.String(d.seeds[1], id)}
+		if first, ok := d.ids[k]; ok {
 			d.cellError(&d.cols[0], fmt.Sprintf("external_id: %q already appears on line %d", id, first))
 		} else {
-			d.ids[strings.Clone(id)] = d.line
+			d.ids[k] = int32(min(d.line, math.MaxInt32))
 		}
 	}
 	if len(d.errs) > 0 {
@@ -193,20 +197,48 @@ func (d *Decoder) cellError(c *column, reason string) {
 	d.errs = append(d.errs, e)
 }
 
-// FieldError locates an error the store returned for the row Next returned
-// last: the source column that fed the field, on that row's line. Call it
-// before the next call to Next.
-func (d *Decoder) FieldError(fe *rumbo.FieldError) RowError {
-	e := RowError{File: d.File(), Line: d.line, Reason: fe.Error()}
+// Pos is where a decoded row sits in its file: its line and, for a row
+// spanning several lines, the line of each field.
+type Pos struct {
+	Line   int
+	fields []int
+}
+
+// Pos returns the position of the row Next returned last.
+func (d *Decoder) Pos() Pos {
+	p := Pos{Line: d.line}
+	if n := d.nfields; n > 0 {
+		if last, _ := d.r.FieldPos(n - 1); last != d.line {
+			p.fields = make([]int, n)
+			for i := range p.fields {
+				p.fields[i], _ = d.r.FieldPos(i)
+			}
+		}
+	}
+	return p
+}
+
+// line returns the line of the field at index idx of the header.
+func (p Pos) line(idx int) int {
+	if idx < len(p.fields) {
+		return p.fields[idx]
+	}
+	return p.Line
+}
+
+// FieldError locates an error the store returned for the row at p: the
+// source column that fed the field, on that row's line.
+func (d *Decoder) FieldError(p Pos, fe *rumbo.FieldError) RowError {
+	e := RowError{File: d.File(), Line: p.Line, Reason: fe.Error()}
 	if i := d.spec.field(fe.Field); i >= 0 && d.cols[i].idx >= 0 {
 		e.Column = d.cols[i].name
-		e.Line, _ = d.r.FieldPos(d.cols[i].idx)
+		e.Line = p.line(d.cols[i].idx)
 		return e
 	}
 	for _, cc := range d.custom {
 		if cc.name == fe.Field {
 			e.Column = cc.col
-			e.Line, _ = d.r.FieldPos(cc.idx)
+			e.Line = p.line(cc.idx)
 		}
 	}
 	return e

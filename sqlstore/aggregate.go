@@ -11,11 +11,11 @@ import (
 	"github.com/rumbo-app/rumbo/metric/agg"
 )
 
-// The aggregates of package agg are kept in the agg table. A write
-// transaction that changes records rebuilds, before it commits, the
-// families their entity feeds: the aggregates are a pure function of the
-// raw rows, so they are exact after any sequence of inserts, updates and
-// deletes. The local day of every fact is computed in Go in the
+// The aggregates of package agg are kept in the agg table, a pure function
+// of the raw rows. Writes keep them up to date incrementally (aggdelta.go);
+// the functions below rebuild a family from the raw rows, when a name the
+// aggregates keep changes, for records that predate the aggregates, and for
+// a new time zone. The local day of every fact is computed in Go in the
 // organisation's zone.
 
 // familiesOf lists the aggregate families a change to entity e affects:
@@ -64,37 +64,6 @@ func (db *DB) RebuildAggregates(ctx context.Context, orgID int64) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
-}
-
-// rebuildChanged rebuilds the families the changed entities affect, and
-// builds the families never built yet (an organisation's first write, or
-// records that predate the aggregates), so that every family is built after
-// any write.
-func (db *DB) rebuildChanged(ctx context.Context, tx *sql.Tx, orgID int64, changed map[rumbo.Entity]bool) error {
-	built, err := db.builtFamilies(ctx, tx, orgID)
-	if err != nil {
-		return err
-	}
-	seen := map[string]bool{}
-	var fams []string
-	for _, f := range agg.Families {
-		if !built[f] {
-			seen[f] = true
-			fams = append(fams, f)
-		}
-	}
-	for _, e := range rumbo.Entities {
-		if !changed[e] {
-			continue
-		}
-		for _, f := range familiesOf(e) {
-			if !seen[f] {
-				seen[f] = true
-				fams = append(fams, f)
-			}
-		}
-	}
-	return db.rebuild(ctx, tx, orgID, fams)
 }
 
 // rebuild recomputes the families' aggregates and spans from the raw rows.
@@ -165,34 +134,46 @@ func (db *DB) storeFamily(ctx context.Context, tx *sql.Tx, orgID int64, fam stri
 	if _, err := db.exec(ctx, tx, "DELETE FROM agg WHERE org_id = ? AND family = ?", orgID, fam); err != nil {
 		return err
 	}
-	rows := b.Rows()
-	const per = 200
-	cols := "(org_id, family, measure, grain, kind, start, dim, n, s, m, hist)"
-	for i := 0; i < len(rows); i += per {
-		batch := rows[i:min(i+per, len(rows))]
-		var sb strings.Builder
-		sb.WriteString("INSERT INTO agg " + cols + " VALUES ")
-		args := make([]any, 0, 11*len(batch))
-		for j, r := range batch {
-			if j > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(" + placeholders(11) + ")")
-			var hist any
-			if h := agg.EncodeHist(r.Hist); h != nil {
-				hist = h
-			}
-			args = append(args, orgID, fam, r.Measure, string(r.Grain), r.Kind, r.Start, r.Dim, r.N, r.S, r.M, hist)
-		}
-		if _, err := db.exec(ctx, tx, sb.String(), args...); err != nil {
-			return err
-		}
+	if err := db.storeAggRows(ctx, tx, orgID, fam, b.Rows(), false); err != nil {
+		return err
 	}
 	e := familyEntity[fam]
 	q := db.d.upsert("agg_spans", []string{"org_id", "family", "entity", "n", "first_at", "last_at"},
 		[]string{"org_id", "family", "entity"}, []string{"n", "first_at", "last_at"}, false)
 	_, err := db.exec(ctx, tx, q, orgID, fam, string(e), sp.n, sp.first, sp.last)
 	return err
+}
+
+// storeAggRows writes aggregate rows with multi-row INSERTs; with replace,
+// a row that exists is overwritten.
+func (db *DB) storeAggRows(ctx context.Context, tx *sql.Tx, orgID int64, fam string, rows []agg.Row, replace bool) error {
+	const per = 200
+	cols := []string{"org_id", "family", "measure", "grain", "kind", "start", "dim", "n", "s", "m", "hist"}
+	for i := 0; i < len(rows); i += per {
+		batch := rows[i:min(i+per, len(rows))]
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO agg (" + strings.Join(cols, ", ") + ") VALUES ")
+		args := make([]any, 0, len(cols)*len(batch))
+		for j, r := range batch {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(" + placeholders(len(cols)) + ")")
+			var hist any
+			if h := agg.EncodeHist(r.Hist); h != nil {
+				hist = h
+			}
+			args = append(args, orgID, fam, r.Measure, string(r.Grain), r.Kind, r.Start, r.Dim, r.N, r.S, r.M, hist)
+		}
+		if replace {
+			sb.WriteString(" ON CONFLICT (org_id, measure, grain, kind, start, dim) DO UPDATE SET " +
+				"n = excluded.n, s = excluded.s, m = excluded.m, hist = excluded.hist")
+		}
+		if _, err := db.exec(ctx, tx, sb.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // firstWonBy returns, per key, the earliest closed_at of the won deals the
@@ -245,10 +226,21 @@ type dealRow struct {
 }
 
 func (r *dealRow) scan(rows *sql.Rows) (*rumbo.Deal, *agg.DealLead, error) {
-	if err := rows.Scan(&r.lead, &r.customer, &r.owner, &r.market, &r.amount, &r.created, &r.closed,
-		&r.status, &r.firstSeen, &r.leadID, &r.leadCreated, &r.leadChannel, &r.leadCamp, &r.leadMarket, &r.leadComp); err != nil {
+	if err := rows.Scan(r.dests()...); err != nil {
 		return nil, nil, err
 	}
+	x, l := r.finish()
+	return x, l, nil
+}
+
+// dests returns the scan destinations of a dealSelect row.
+func (r *dealRow) dests() []any {
+	return []any{&r.lead, &r.customer, &r.owner, &r.market, &r.amount, &r.created, &r.closed,
+		&r.status, &r.firstSeen, &r.leadID, &r.leadCreated, &r.leadChannel, &r.leadCamp, &r.leadMarket, &r.leadComp}
+}
+
+// finish builds the deal and its lead from the scanned columns.
+func (r *dealRow) finish() (*rumbo.Deal, *agg.DealLead) {
 	r.x = rumbo.Deal{Lead: r.lead.String, Customer: r.customer.String, Owner: r.owner.String, Market: r.market.String,
 		CreatedAt: timeOf(r.created), ClosedAt: timeOf(r.closed), Status: r.status.String, FirstSeenAt: timeOf(r.firstSeen)}
 	if r.amount.Valid {
@@ -256,11 +248,11 @@ func (r *dealRow) scan(rows *sql.Rows) (*rumbo.Deal, *agg.DealLead, error) {
 		r.x.Amount = &r.money
 	}
 	if !r.leadID.Valid {
-		return &r.x, nil, nil
+		return &r.x, nil
 	}
 	r.l = agg.DealLead{CreatedAt: timeOf(r.leadCreated), Channel: r.leadChannel.String, Campaign: r.leadCamp.String,
 		Market: r.leadMarket.String, Company: r.leadComp.String}
-	return &r.x, &r.l, nil
+	return &r.x, &r.l
 }
 
 func (db *DB) buildDeals(ctx context.Context, tx *sql.Tx, orgID int64, b *agg.Builder, sp *span) error {

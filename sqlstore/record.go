@@ -86,7 +86,7 @@ func (db *DB) Write(ctx context.Context, orgID int64, opts rumbo.WriteOptions, f
 	if err := fn(w); err != nil {
 		return err
 	}
-	if err := db.rebuildChanged(ctx, tx, orgID, w.changed); err != nil {
+	if err := w.commitAggregates(ctx); err != nil {
 		return err
 	}
 	for _, e := range rumbo.Entities {
@@ -126,15 +126,19 @@ func (db *DB) touchImport(ctx context.Context, q querier, orgID int64, e rumbo.E
 
 // writer is the rumbo.Writer of one Write transaction.
 type writer struct {
-	db      *DB
-	tx      *sql.Tx
-	org     int64
-	opts    rumbo.WriteOptions
-	now     int64
-	stmts   map[string]*sql.Stmt
-	cache   map[refKind]map[string]int64
-	touched map[rumbo.Entity]bool
-	changed map[rumbo.Entity]bool // entities with a record inserted or updated
+	db    *DB
+	tx    *sql.Tx
+	org   int64
+	opts  rumbo.WriteOptions
+	now   int64
+	stmts map[string]*sql.Stmt
+	cache map[refKind]map[string]int64
+	// complete marks the kinds whose cache holds every record (see
+	// preload); preloaded the kinds preload ran for.
+	complete, preloaded [refDeal + 1]bool
+	touched             map[rumbo.Entity]bool
+	changed             map[rumbo.Entity]bool // entities with a record inserted or updated
+	agg                 *aggDelta             // the aggregates' pending change
 }
 
 func newWriter(db *DB, tx *sql.Tx, orgID int64, opts rumbo.WriteOptions) *writer {
@@ -174,16 +178,13 @@ func (w *writer) Put(ctx context.Context, r rumbo.Record) (rumbo.Outcome, error)
 		out, err = w.putMarket(ctx, r)
 	case *rumbo.Campaign:
 		out, err = w.putCampaign(ctx, r)
-	case *rumbo.Lead:
-		out, err = w.putLead(ctx, r)
-	case *rumbo.Deal:
-		out, err = w.putDeal(ctx, r)
-	case *rumbo.Activity:
-		out, err = w.putActivity(ctx, r)
-	case *rumbo.Survey:
-		out, err = w.putSurvey(ctx, r)
-	case *rumbo.Inquiry:
-		out, err = w.putInquiry(ctx, r)
+	case *rumbo.Lead, *rumbo.Deal, *rumbo.Activity, *rumbo.Survey, *rumbo.Inquiry:
+		var outs [1]rumbo.Outcome
+		var errs [1]error
+		if err := w.putRun(ctx, r.Entity(), []rumbo.Record{r}, outs[:], errs[:]); err != nil {
+			return 0, err
+		}
+		return outs[0], errs[0]
 	default:
 		return 0, fmt.Errorf("put: unsupported record type %T", r)
 	}
@@ -194,13 +195,13 @@ func (w *writer) Put(ctx context.Context, r rumbo.Record) (rumbo.Outcome, error)
 	return out, nil
 }
 
-// upsert writes vals (in t.cols order) to the row with the external id:
-// nothing when the stored row holds the same values, an update when it
-// differs, an insert (with the extra insert-only columns) when there is none.
-func (w *writer) upsert(ctx context.Context, t *table, xid string, vals []any, extraCols []string, extraVals []any) (rumbo.Outcome, int64, error) {
+// upsert writes vals (in t.cols order) to the row with the external id of a
+// named record: nothing when the stored row holds the same values, an update
+// when it differs, an insert when there is none. It returns the stored values.
+func (w *writer) upsert(ctx context.Context, t *table, xid string, vals []any) (rumbo.Outcome, []any, error) {
 	sel, err := w.stmt(ctx, "SELECT id, "+strings.Join(t.cols, ", ")+" FROM "+t.name+" WHERE org_id = ? AND external_id = ?")
 	if err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
 	var id int64
 	stored := make([]any, len(t.cols))
@@ -211,37 +212,30 @@ func (w *writer) upsert(ctx context.Context, t *table, xid string, vals []any, e
 	}
 	err = sel.QueryRowContext(ctx, w.org, xid).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
-		cols := append(append([]string{"org_id", "external_id"}, t.cols...), extraCols...)
+		cols := append([]string{"org_id", "external_id"}, t.cols...)
 		ins, err := w.stmt(ctx, w.db.d.insertReturningID(t.name, cols))
 		if err != nil {
-			return 0, 0, err
+			return 0, nil, err
 		}
-		args := append(append([]any{w.org, xid}, vals...), extraVals...)
+		args := append([]any{w.org, xid}, vals...)
 		if err := ins.QueryRowContext(ctx, args...).Scan(&id); err != nil {
-			return 0, 0, fmt.Errorf("insert %s %q: %w", t.noun, xid, err)
+			return 0, nil, fmt.Errorf("insert %s %q: %w", t.noun, xid, err)
 		}
-		return rumbo.Inserted, id, nil
+		return rumbo.Inserted, nil, nil
 	} else if err != nil {
-		return 0, 0, fmt.Errorf("find %s %q: %w", t.noun, xid, err)
+		return 0, nil, fmt.Errorf("find %s %q: %w", t.noun, xid, err)
 	}
-	same := true
-	for i := range stored {
-		if normalize(stored[i]) != vals[i] {
-			same = false
-			break
-		}
-	}
-	if same {
-		return rumbo.Unchanged, id, nil
+	if sameValues(stored, vals) {
+		return rumbo.Unchanged, stored, nil
 	}
 	upd, err := w.stmt(ctx, "UPDATE "+t.name+" SET "+strings.Join(t.cols, " = ?, ")+" = ? WHERE id = ?")
 	if err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
 	if _, err := upd.ExecContext(ctx, append(vals, id)...); err != nil {
-		return 0, 0, fmt.Errorf("update %s %q: %w", t.noun, xid, err)
+		return 0, nil, fmt.Errorf("update %s %q: %w", t.noun, xid, err)
 	}
-	return rumbo.Updated, id, nil
+	return rumbo.Updated, stored, nil
 }
 
 // Delete removes the records with these external ids, all or none:
@@ -260,34 +254,61 @@ func (db *DB) Delete(ctx context.Context, orgID int64, e rumbo.Entity, externalI
 	if err := db.d.lockWrites(ctx, tx, orgID); err != nil {
 		return err
 	}
-	del, err := tx.PrepareContext(ctx, db.d.rebind("DELETE FROM "+t.name+" WHERE org_id = ? AND external_id = ?"))
-	if err != nil {
-		return fmt.Errorf("delete %s: %w", e, err)
-	}
+	w := newWriter(db, tx, orgID, rumbo.WriteOptions{Now: db.now()})
+	xids := make([]string, 0, len(externalIDs))
 	for _, xid := range externalIDs {
-		xid = strings.TrimSpace(xid)
-		res, err := del.ExecContext(ctx, orgID, xid)
-		if isForeignKeyViolation(err) {
-			return rumbo.Errorf(rumbo.ECONFLICT, "cannot delete %s %q: other records refer to it", t.noun, xid)
-		} else if err != nil {
-			return fmt.Errorf("delete %s %q: %w", t.noun, xid, err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("delete %s %q: %w", t.noun, xid, err)
-		} else if n == 0 {
-			return rumbo.Errorf(rumbo.ENOTFOUND, "%s %q not found", t.noun, xid)
-		}
+		xids = append(xids, strings.TrimSpace(xid))
 	}
-	if len(externalIDs) > 0 {
-		if err := db.touchImport(ctx, tx, orgID, e, db.now().Unix()); err != nil {
+	if err := w.delete(ctx, t, xids); err != nil {
+		return err
+	}
+	if len(xids) > 0 {
+		if err := db.touchImport(ctx, tx, orgID, e, w.now); err != nil {
 			return err
 		}
-		if err := db.rebuildChanged(ctx, tx, orgID, map[rumbo.Entity]bool{e: true}); err != nil {
+		if err := w.commitAggregates(ctx); err != nil {
 			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// delete removes the records of table t with these external ids, in
+// batches, keeping the aggregates up to date.
+func (w *writer) delete(ctx context.Context, t *table, xids []string) error {
+	del, err := w.stmt(ctx, "DELETE FROM "+t.name+" WHERE org_id = ? AND external_id = ?")
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", t.entity, err)
+	}
+	for len(xids) > 0 {
+		batch := xids[:min(maxBatch, len(xids))]
+		xids = xids[len(batch):]
+		var ch *change
+		if batched(t.entity) {
+			if ch, err = w.aggBefore(ctx, t.entity, batch); err != nil {
+				return err
+			}
+		}
+		for _, xid := range batch {
+			res, err := del.ExecContext(ctx, w.org, xid)
+			if isForeignKeyViolation(err) {
+				return rumbo.Errorf(rumbo.ECONFLICT, "cannot delete %s %q: other records refer to it", t.noun, xid)
+			} else if err != nil {
+				return fmt.Errorf("delete %s %q: %w", t.noun, xid, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("delete %s %q: %w", t.noun, xid, err)
+			} else if n == 0 {
+				return rumbo.Errorf(rumbo.ENOTFOUND, "%s %q not found", t.noun, xid)
+			}
+		}
+		w.changed[t.entity] = true
+		if err := w.aggAfter(ctx, ch); err != nil {
+			return err
+		}
 	}
 	return nil
 }

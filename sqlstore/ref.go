@@ -45,39 +45,121 @@ type ref struct {
 // behind, and it runs no statement that can fail on bad input, so that the
 // transaction stays usable after a *rumbo.FieldError.
 func (w *writer) resolve(ctx context.Context, refs ...*ref) error {
-	var missing []*ref
+	missing, err := w.find(ctx, nil, refs)
+	if err != nil {
+		return err
+	}
+	return w.createMissing(ctx, missing)
+}
+
+// find sets the id of every reference to a stored record and appends the
+// others that are to be created to missing; with StrictRefs, a reference to
+// a missing record other than a customer is a *rumbo.FieldError.
+func (w *writer) find(ctx context.Context, missing []*ref, refs []*ref) ([]*ref, error) {
+	n := len(missing)
 	for _, r := range refs {
 		r.value = strings.TrimSpace(r.value)
-		if r.value == "" {
-			continue
+		if r.value == "" || (r.kind == refLead || r.kind == refDeal) && !w.opts.StrictRefs {
+			continue // a soft reference, kept as written: the lead or deal may come later
 		}
 		id, err := w.lookup(ctx, r.kind, r.value)
 		if err != nil {
-			return err
+			return missing, err
 		}
 		if id != 0 {
 			r.id = id
 			continue
 		}
-		switch {
-		case r.kind == refCustomer:
-			missing = append(missing, r)
-		case w.opts.StrictRefs:
-			return &rumbo.FieldError{Field: r.field, Message: fmt.Sprintf("unknown %s %q", refNouns[r.kind], r.value)}
-		case r.kind == refLead || r.kind == refDeal:
-			// Kept as a soft reference: the lead or deal may come later.
-		default:
-			missing = append(missing, r)
+		if w.opts.StrictRefs && r.kind != refCustomer {
+			return missing[:n], &rumbo.FieldError{Field: r.field, Message: fmt.Sprintf("unknown %s %q", refNouns[r.kind], r.value)}
+		}
+		missing = append(missing, r)
+	}
+	return missing, nil
+}
+
+// createMissing creates the records the references name, on first sight:
+// customers in one statement per batch, the others one at a time.
+func (w *writer) createMissing(ctx context.Context, missing []*ref) error {
+	var names []string // new customers, distinct keys
+	seen := map[string]bool{}
+	for _, r := range missing {
+		if r.kind != refCustomer {
+			continue
+		}
+		if k := nameKey(r.value); !seen[k] {
+			if _, ok := w.cache[refCustomer][k]; !ok {
+				seen[k] = true
+				names = append(names, r.value)
+			}
 		}
 	}
+	created, err := w.createCustomers(ctx, names)
+	if err != nil {
+		return err
+	}
 	for _, r := range missing {
-		id, err := w.create(ctx, r.kind, r.value)
+		if r.kind == refCustomer {
+			k := nameKey(r.value)
+			if r.id = created[k]; r.id == 0 {
+				r.id = w.cache[refCustomer][k]
+			}
+			if r.id == 0 {
+				return fmt.Errorf("create customer %q: no id", r.value)
+			}
+			continue
+		}
+		id, err := w.lookup(ctx, r.kind, r.value) // created for an earlier reference?
+		if err == nil && id == 0 {
+			id, err = w.create(ctx, r.kind, r.value)
+		}
 		if err != nil {
 			return err
 		}
 		r.id = id
 	}
 	return nil
+}
+
+// createCustomers stores new customers by name and returns (and caches)
+// their ids by name key.
+func (w *writer) createCustomers(ctx context.Context, names []string) (map[string]int64, error) {
+	const per = 250
+	ids := make(map[string]int64, len(names))
+	for len(names) > 0 {
+		chunk := names[:min(per, len(names))]
+		names = names[len(chunk):]
+		var sb strings.Builder
+		args := make([]any, 0, 3*len(chunk))
+		sb.WriteString("INSERT INTO customers (org_id, name, name_key) VALUES ")
+		for i, name := range chunk {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(?, ?, ?)")
+			args = append(args, w.org, name, nameKey(name))
+		}
+		sb.WriteString(" RETURNING id, name_key")
+		rows, err := w.db.query(ctx, w.tx, sb.String(), args...)
+		if err != nil {
+			return nil, fmt.Errorf("create customers: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var key string
+			if err := rows.Scan(&id, &key); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("create customers: %w", err)
+			}
+			ids[key] = id
+			w.remember(refCustomer, key, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("create customers: %w", err)
+		}
+	}
+	return ids, nil
 }
 
 // lookup returns the id of the record the value names, 0 if none, caching
@@ -89,6 +171,15 @@ func (w *writer) lookup(ctx context.Context, kind refKind, value string) (int64,
 	}
 	if id, ok := w.cache[kind][key]; ok {
 		return id, nil
+	}
+	if kind != refLead && kind != refDeal && !w.preloaded[kind] {
+		w.preloaded[kind] = true
+		if err := w.preload(ctx, kind); err != nil {
+			return 0, err
+		}
+	}
+	if w.complete[kind] {
+		return w.cache[kind][key], nil
 	}
 	var query string
 	args := []any{w.org, key}
@@ -119,8 +210,64 @@ func (w *writer) lookup(ctx context.Context, kind refKind, value string) (int64,
 }
 
 // maxCached bounds each kind's reference cache, so that a file of a
-// million deals, each naming its own lead or customer, keeps memory bounded.
-const maxCached = 1 << 16
+// million deals, each naming its own customer, keeps memory bounded.
+const maxCached = 1 << 18
+
+// preload caches every record of the kind when there are at most maxCached,
+// and marks the cache complete: a name it lacks names no record, so that a
+// file naming the same few hundred reps and thousands of customers runs no
+// query per row. People are cached by name and by e-mail with lookup's
+// precedence: a name match wins, then the oldest record.
+func (w *writer) preload(ctx context.Context, kind refKind) error {
+	table := refTables[kind]
+	var n int
+	if err := w.db.queryRow(ctx, w.tx, "SELECT COUNT(*) FROM "+table+" WHERE org_id = ?", w.org).Scan(&n); err != nil {
+		return fmt.Errorf("count %s: %w", table, err)
+	}
+	if n > maxCached {
+		return nil
+	}
+	email := "NULL"
+	if kind == refPerson {
+		email = "email_key"
+	}
+	rows, err := w.db.query(ctx, w.tx, "SELECT id, name_key, "+email+" FROM "+table+" WHERE org_id = ? ORDER BY id", w.org)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", table, err)
+	}
+	defer rows.Close()
+	m := make(map[string]int64, n)
+	var emails map[string]int64
+	for rows.Next() {
+		var id int64
+		var name, mail sql.NullString
+		if err := rows.Scan(&id, &name, &mail); err != nil {
+			return fmt.Errorf("read %s: %w", table, err)
+		}
+		if _, ok := m[name.String]; name.String != "" && !ok {
+			m[name.String] = id
+		}
+		if mail.String != "" {
+			if emails == nil {
+				emails = map[string]int64{}
+			}
+			if _, ok := emails[mail.String]; !ok {
+				emails[mail.String] = id
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", table, err)
+	}
+	for k, id := range emails {
+		if _, ok := m[k]; !ok {
+			m[k] = id
+		}
+	}
+	w.cache[kind] = m
+	w.complete[kind] = true
+	return nil
+}
 
 // remember caches the id of a reference key.
 func (w *writer) remember(kind refKind, key string, id int64) {
@@ -131,6 +278,7 @@ func (w *writer) remember(kind refKind, key string, id int64) {
 	}
 	if len(m) >= maxCached {
 		clear(m)
+		w.complete[kind] = false
 	}
 	m[key] = id
 }
@@ -139,6 +287,7 @@ func (w *writer) remember(kind refKind, key string, id int64) {
 // was written and may have changed name.
 func (w *writer) forget(kind refKind) {
 	delete(w.cache, kind)
+	w.complete[kind], w.preloaded[kind] = false, false
 }
 
 // create stores the record a missing reference names, on first sight: a
@@ -148,15 +297,11 @@ func (w *writer) create(ctx context.Context, kind refKind, value string) (int64,
 	key := nameKey(value)
 	var id int64
 	if kind == refCustomer {
-		s, err := w.stmt(ctx, w.db.d.insertReturningID("customers", []string{"org_id", "name", "name_key"}))
+		ids, err := w.createCustomers(ctx, []string{value})
 		if err != nil {
 			return 0, err
 		}
-		if err := s.QueryRowContext(ctx, w.org, value, key).Scan(&id); err != nil {
-			return 0, fmt.Errorf("create customer %q: %w", value, err)
-		}
-		w.remember(kind, key, id)
-		return id, nil
+		return ids[key], nil
 	}
 	table := refTables[kind]
 	xid := "auto:" + refNouns[kind] + ":" + value

@@ -207,6 +207,7 @@ var grainsAll = [...]rumbo.Grain{rumbo.GrainDay, rumbo.GrainWeek, rumbo.GrainMon
 
 // Builder accumulates the facts of records into cells.
 type Builder struct {
+	sign   int64 // 1 adds facts, -1 removes them (incremental updates)
 	loc    *time.Location
 	cells  map[Key]*Cell
 	starts map[int64][5]int64 // local midnight (Unix) → start of each grain
@@ -215,21 +216,39 @@ type Builder struct {
 
 // NewBuilder returns an empty builder cutting periods in loc.
 func NewBuilder(loc *time.Location) *Builder {
-	return &Builder{loc: loc, cells: map[Key]*Cell{}, starts: map[int64][5]int64{}, day: map[int64][2]int64{}}
+	return &Builder{sign: 1, loc: loc, cells: map[Key]*Cell{}, starts: map[int64][5]int64{}, day: map[int64][2]int64{}}
 }
 
-// Len returns the number of cells.
-func (b *Builder) Len() int { return len(b.cells) }
+// Remove makes the fact functions called next subtract their facts (true)
+// or add them (false, the default). A builder fed the facts of the records
+// a write removes or replaces, negated, and those of the records it adds
+// holds the change to apply to stored aggregates: see Rows.
+func (b *Builder) Remove(remove bool) {
+	b.sign = 1
+	if remove {
+		b.sign = -1
+	}
+}
 
-// Rows returns every cell, sorted by key.
+// Rows returns the non-zero cells, sorted by key: every cell of a builder
+// that only added facts; the change to apply of one that also removed some.
 func (b *Builder) Rows() []Row {
 	out := make([]Row, 0, len(b.cells))
 	for k, c := range b.cells {
-		out = append(out, Row{k, *c})
+		if c.N != 0 || c.S != 0 || c.M != 0 || len(c.Hist) > 0 {
+			out = append(out, Row{k, *c})
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key.less(out[j].Key) })
 	return out
 }
+
+// Zero reports whether the cell holds nothing: an aggregate row that a
+// delta brought to zero is deleted.
+func (c *Cell) Zero() bool { return c.N == 0 && c.S == 0 && c.M == 0 && len(c.Hist) == 0 }
+
+// Len returns the number of cells.
+func (b *Builder) Len() int { return len(b.cells) }
 
 func (k Key) less(o Key) bool {
 	if k.Measure != o.Measure {
@@ -304,16 +323,16 @@ func (b *Builder) add(m string, t time.Time, d dims, n, s, miss int64, hist bool
 				c = &Cell{}
 				b.cells[k] = c
 			}
-			c.N += n
-			c.S += s
-			c.M += miss
+			c.N += n * b.sign
+			c.S += s * b.sign
+			c.M += miss * b.sign
 			if spec.events && g == rumbo.GrainMonth {
 				day := b.dayOfMonth(mid)
-				c.hist(3*day, n)
-				c.hist(3*day+1, s)
-				c.hist(3*day+2, miss)
+				c.hist(3*day, n*b.sign)
+				c.hist(3*day+1, s*b.sign)
+				c.hist(3*day+2, miss*b.sign)
 			} else if hist {
-				c.hist(v, 1)
+				c.hist(v, b.sign)
 			}
 		}
 	}
