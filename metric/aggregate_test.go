@@ -3,9 +3,9 @@ package metric_test
 import (
 	"bytes"
 	"cmp"
-	"errors"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"

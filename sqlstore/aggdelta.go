@@ -250,10 +250,10 @@ func (w *writer) aggAfter(ctx context.Context, c *change) error {
 
 // dealFact is a deal with what its facts need.
 type dealFact struct {
-	id             int64
-	x              rumbo.Deal
-	l              *agg.DealLead
-	money          rumbo.Money
+	id              int64
+	x               rumbo.Deal
+	l               *agg.DealLead
+	money           rumbo.Money
 	created, closed sql.NullInt64
 }
 
