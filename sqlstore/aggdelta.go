@@ -163,10 +163,10 @@ read:
 			return nil, nil
 		}
 		if e == rumbo.EntityDeals {
-			c.deals, err = w.readDeals(ctx, "d.external_id", xids)
+			c.deals, err = readDeals(ctx, w, "d.external_id", xids)
 		} else {
 			if c.leads, err = w.readLeads(ctx, xids); err == nil {
-				c.deals, err = w.readDeals(ctx, "d.lead_xid", xids)
+				c.deals, err = readDeals(ctx, w, "d.lead_xid", xids)
 			}
 		}
 	default:
@@ -184,7 +184,7 @@ func (w *writer) aggAfter(ctx context.Context, c *change) error {
 	d := w.agg
 	switch c.e {
 	case rumbo.EntityDeals:
-		now, err := w.readDeals(ctx, "d.external_id", c.xids)
+		now, err := readDeals(ctx, w, "d.external_id", c.xids)
 		if err != nil {
 			return err
 		}
@@ -201,7 +201,7 @@ func (w *writer) aggAfter(ctx context.Context, c *change) error {
 		if err != nil {
 			return err
 		}
-		deals, err := w.readDeals(ctx, "d.lead_xid", c.xids)
+		deals, err := readDeals(ctx, w, "d.lead_xid", c.xids)
 		if err != nil {
 			return err
 		}
@@ -251,14 +251,12 @@ func (w *writer) aggAfter(ctx context.Context, c *change) error {
 // dealFact is a deal with what its facts need.
 type dealFact struct {
 	id              int64
+	cust            string // the customer it counts for
 	x               rumbo.Deal
 	l               *agg.DealLead
 	money           rumbo.Money
 	created, closed sql.NullInt64
 }
-
-// customer returns the customer the deal counts for.
-func (f *dealFact) customer() string { return agg.DealCustomer(&f.x, f.l) }
 
 // wonAt returns the deal's closed_at when it is won and closed, else 0.
 func (f *dealFact) wonAt() int64 {
@@ -268,9 +266,9 @@ func (f *dealFact) wonAt() int64 {
 	return 0
 }
 
-// readDeals reads the deals whose column col (d.external_id, d.lead_xid)
-// is one of vals.
-func (w *writer) readDeals(ctx context.Context, col string, vals []string) ([]*dealFact, error) {
+// readDeals reads the deals whose column col (d.external_id, d.lead_xid,
+// d.id) is one of vals.
+func readDeals[T string | int64](ctx context.Context, w *writer, col string, vals []T) ([]*dealFact, error) {
 	if len(vals) == 0 {
 		return nil, nil
 	}
@@ -306,6 +304,7 @@ func (w *writer) queryDeals(ctx context.Context, where string, args ...any) ([]*
 			lc := *l
 			f.l = &lc
 		}
+		f.cust = agg.DealCustomer(&f.x, f.l)
 		out = append(out, f)
 	}
 	return out, rows.Err()
@@ -320,33 +319,36 @@ func (w *writer) queryDeals(ctx context.Context, where string, args ...any) ([]*
 func (w *writer) dealsChanged(ctx context.Context, old, now []*dealFact, skip map[string]bool) (map[string][2]time.Time, error) {
 	d := w.agg
 	ids := map[int64]bool{}
-	custs := map[string]bool{}
-	leads := map[string]bool{}
-	for _, list := range [2][]*dealFact{old, now} {
+	// The earliest win among the old (0) and new (1) deals, per customer and
+	// per lead; every customer and lead of the deals has an entry.
+	custWon := map[string]*[2]int64{}
+	leadWon := map[string]*[2]int64{}
+	for i, list := range [2][]*dealFact{old, now} {
 		for _, f := range list {
 			ids[f.id] = true
-			if c := f.customer(); c != "" {
-				custs[c] = true
+			if c := f.cust; c != "" {
+				if custWon[c] == nil {
+					custWon[c] = &[2]int64{}
+				}
+				custWon[c][i] = earliest(custWon[c][i], f.wonAt())
 			}
-			if f.x.Lead != "" {
-				leads[f.x.Lead] = true
+			if l := f.x.Lead; l != "" {
+				if leadWon[l] == nil {
+					leadWon[l] = &[2]int64{}
+				}
+				leadWon[l][i] = earliest(leadWon[l][i], f.wonAt())
 			}
 		}
 	}
-	// Customers' first wins before and after the batch.
-	before := make(map[string]int64, len(custs))
+	// Customers' first wins before and after the batch: the cached one,
+	// unless an old deal held it; else the earliest of the other deals' wins
+	// (read) and the batch's.
+	before := make(map[string]int64, len(custWon))
+	after := make(map[string]int64, len(custWon))
 	var ask []string
-	for c := range custs {
-		fw, ok := d.firstWon[c]
-		if ok {
-			for _, f := range old {
-				if f.wonAt() == fw && fw != 0 && f.customer() == c {
-					ok = false // the first win may have gone: read it again
-				}
-			}
-		}
-		if ok {
-			before[c] = fw
+	for c, won := range custWon {
+		if fw, ok := d.firstWon[c]; ok && (fw == 0 || won[0] != fw) {
+			before[c], after[c] = fw, earliest(fw, won[1])
 		} else {
 			ask = append(ask, c)
 		}
@@ -355,28 +357,11 @@ func (w *writer) dealsChanged(ctx context.Context, old, now []*dealFact, skip ma
 	if err != nil {
 		return nil, err
 	}
-	after := make(map[string]int64, len(custs))
-	for c := range custs {
-		if fw, ok := before[c]; ok {
-			after[c] = fw
-			continue
-		}
-		before[c], after[c] = excl[c], excl[c]
-		for _, f := range old {
-			if f.customer() == c {
-				before[c] = earliest(before[c], f.wonAt())
-			}
-		}
-		if _, cached := d.firstWon[c]; cached {
-			before[c] = d.firstWon[c]
-		}
+	for _, c := range ask {
+		won := custWon[c]
+		before[c], after[c] = earliest(excl[c], won[0]), earliest(excl[c], won[1])
 	}
-	for _, f := range now {
-		if c := f.customer(); c != "" {
-			after[c] = earliest(after[c], f.wonAt())
-		}
-	}
-	if len(d.firstWon) >= maxCached {
+	if len(d.firstWon)+len(after) > maxCached {
 		clear(d.firstWon)
 	}
 	for c, fw := range after {
@@ -390,69 +375,55 @@ func (w *writer) dealsChanged(ctx context.Context, old, now []*dealFact, skip ma
 	}
 	b := d.builder(agg.FamilyDeals, true)
 	for _, f := range old {
-		b.Deal(&f.x, f.l, at(before[f.customer()]))
+		b.Deal(&f.x, f.l, at(before[f.cust]))
 	}
 	b = d.builder(agg.FamilyDeals, false)
 	for _, f := range now {
-		b.Deal(&f.x, f.l, at(after[f.customer()]))
+		b.Deal(&f.x, f.l, at(after[f.cust]))
 	}
-	// Other won deals of customers whose first win moved.
-	for c := range custs {
-		lo, hi := before[c], after[c]
-		if lo == hi || lo == 0 || hi == 0 {
-			continue // with none before (after), no other won deal of c exists
+	// Other won deals of customers whose first win moved: their recurring
+	// revenue changes when they closed between the old and new first win.
+	// With none before (after), no other won deal of the customer exists.
+	var moved []string
+	for c := range custWon {
+		if lo, hi := before[c], after[c]; lo != hi && lo != 0 && hi != 0 {
+			moved = append(moved, c)
 		}
-		lo, hi = min(lo, hi), max(lo, hi)
-		others, err := w.customerWonDeals(ctx, c, lo, hi)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range others {
-			if ids[f.id] || f.customer() != c {
-				continue
-			}
-			d.builder(agg.FamilyDeals, true).Deal(&f.x, f.l, at(before[c]))
-			d.builder(agg.FamilyDeals, false).Deal(&f.x, f.l, at(after[c]))
-		}
+	}
+	others, err := w.customerWonDeals(ctx, moved, before, after, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range others {
+		d.builder(agg.FamilyDeals, true).DealRecur(&f.x, f.l, at(before[f.cust]))
+		d.builder(agg.FamilyDeals, false).DealRecur(&f.x, f.l, at(after[f.cust]))
 	}
 	// Leads' first wins before and after.
-	list := make([]string, 0, len(leads))
-	for l := range leads {
+	list := make([]string, 0, len(leadWon))
+	for l := range leadWon {
 		list = append(list, l)
 	}
 	lexcl, err := w.leadFirstWins(ctx, list, ids)
 	if err != nil {
 		return nil, err
 	}
-	fw := make(map[string][2]time.Time, len(leads))
-	var moved []string
-	for l := range leads {
-		b4, af := lexcl[l], lexcl[l]
-		for _, f := range old {
-			if f.x.Lead == l {
-				b4 = earliest(b4, f.wonAt())
-			}
-		}
-		for _, f := range now {
-			if f.x.Lead == l {
-				af = earliest(af, f.wonAt())
-			}
-		}
+	fw := make(map[string][2]time.Time, len(leadWon))
+	moved = moved[:0]
+	for l, won := range leadWon {
+		b4, af := earliest(lexcl[l], won[0]), earliest(lexcl[l], won[1])
 		fw[l] = [2]time.Time{at(b4), at(af)}
 		if b4 != af && !skip[l] {
 			moved = append(moved, l)
 		}
 	}
-	if len(moved) > 0 {
-		ls, err := w.readLeads(ctx, moved)
-		if err != nil {
-			return nil, err
-		}
-		for _, l := range ls {
-			f := fw[l.l.ExternalID]
-			d.builder(agg.FamilyLeads, true).Lead(&l.l, f[0])
-			d.builder(agg.FamilyLeads, false).Lead(&l.l, f[1])
-		}
+	ls, err := w.readLeads(ctx, moved)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		f := fw[l.l.ExternalID]
+		d.builder(agg.FamilyLeads, true).Lead(&l.l, f[0])
+		d.builder(agg.FamilyLeads, false).Lead(&l.l, f[1])
 	}
 	return fw, nil
 }
@@ -469,46 +440,53 @@ func earliest(a, b int64) int64 {
 // won deal among the deals not in skip (absent: none).
 func (w *writer) customerFirstWins(ctx context.Context, names []string, skip map[int64]bool) (map[string]int64, error) {
 	out := map[string]int64{}
+	err := w.customerWins(ctx, names, func(name string, id, at int64) {
+		if !skip[id] {
+			out[name] = earliest(out[name], at)
+		}
+	})
+	return out, err
+}
+
+// customerWins calls fn with every won deal (id, closed_at) of the
+// customers with these names: by the deal's customer or, without one, its
+// lead's company.
+func (w *writer) customerWins(ctx context.Context, names []string, fn func(name string, id, at int64)) error {
 	if len(names) == 0 {
-		return out, nil
+		return nil
 	}
 	ids, err := w.customerIDs(ctx, names)
 	if err != nil || len(ids) == 0 {
-		return out, err
+		return err
 	}
 	in := placeholders(len(ids))
-	args := []any{w.org}
-	for id := range ids {
-		args = append(args, id)
+	var args []any
+	for range 2 {
+		for id := range ids {
+			args = append(args, id)
+		}
 	}
-	args = append(args, w.org)
-	for id := range ids {
-		args = append(args, id)
-	}
-	// Won deals of these customers, by the deal's customer or, without one,
-	// its lead's company; the ids are filtered in Go.
+	// The customer ids are the organisation's. The conditions are written
+	// so that SQLite's planner, without statistics, drives both halves from
+	// the customer indexes instead of scanning the organisation's deals.
 	rows, err := w.db.query(ctx, w.tx, `SELECT d.customer_id, d.id, d.closed_at FROM deals d
-		WHERE d.org_id = ? AND d.customer_id IN (`+in+`) AND d.status = 'won' AND d.closed_at IS NOT NULL
+		WHERE d.customer_id IN (`+in+`) AND d.status || '' = 'won' AND d.closed_at IS NOT NULL
 		UNION ALL
 		SELECT l.customer_id, d.id, d.closed_at FROM leads l
 		JOIN deals d ON d.org_id = l.org_id AND d.lead_xid = l.external_id
-		WHERE l.org_id = ? AND l.customer_id IN (`+in+`) AND d.customer_id IS NULL AND d.status = 'won' AND d.closed_at IS NOT NULL`, args...)
+		WHERE l.customer_id IN (`+in+`) AND COALESCE(d.customer_id, 0) = 0 AND d.status || '' = 'won' AND d.closed_at IS NOT NULL`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read first wins: %w", err)
+		return fmt.Errorf("read first wins: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var cid, id, at int64
 		if err := rows.Scan(&cid, &id, &at); err != nil {
-			return nil, fmt.Errorf("read first wins: %w", err)
+			return fmt.Errorf("read first wins: %w", err)
 		}
-		if skip[id] {
-			continue
-		}
-		name := ids[cid]
-		out[name] = earliest(out[name], at)
+		fn(ids[cid], id, at)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // customerIDs returns the ids of the customers with these names.
@@ -539,22 +517,21 @@ func (w *writer) customerIDs(ctx context.Context, names []string) (map[int64]str
 	return out, rows.Err()
 }
 
-// customerWonDeals reads the won deals of a customer closed in (lo, hi].
-func (w *writer) customerWonDeals(ctx context.Context, name string, lo, hi int64) ([]*dealFact, error) {
-	ids, err := w.customerIDs(ctx, []string{name})
-	if err != nil || len(ids) == 0 {
+// customerWonDeals reads the won deals, not in skip, of each customer c
+// of names closed between before[c] (excluded) and after[c] (included), or
+// the other way round.
+func (w *writer) customerWonDeals(ctx context.Context, names []string, before, after map[string]int64, skip map[int64]bool) ([]*dealFact, error) {
+	var ids []int64
+	err := w.customerWins(ctx, names, func(name string, id, at int64) {
+		lo, hi := min(before[name], after[name]), max(before[name], after[name])
+		if at > lo && at <= hi && !skip[id] {
+			ids = append(ids, id)
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
-	args := []any{w.org, lo, hi}
-	for id := range ids {
-		args = append(args, id)
-	}
-	for id := range ids {
-		args = append(args, id)
-	}
-	in := placeholders(len(ids))
-	return w.queryDeals(ctx, ` WHERE d.org_id = ? AND d.status = 'won' AND d.closed_at > ? AND d.closed_at <= ?
-		AND (d.customer_id IN (`+in+`) OR (d.customer_id IS NULL AND l.customer_id IN (`+in+`)))`, args...)
+	return readDeals(ctx, w, "d.id", ids)
 }
 
 // leadFirstWins returns, per lead external id, the closed_at of its first
@@ -569,7 +546,7 @@ func (w *writer) leadFirstWins(ctx context.Context, leads []string, skip map[int
 		args = append(args, l)
 	}
 	rows, err := w.db.query(ctx, w.tx, `SELECT lead_xid, id, closed_at FROM deals
-		WHERE org_id = ? AND lead_xid IN (`+placeholders(len(leads))+`) AND status = 'won' AND closed_at IS NOT NULL`, args...)
+		WHERE org_id = ? AND lead_xid IN (`+placeholders(len(leads))+`) AND status || '' = 'won' AND closed_at IS NOT NULL`, args...) // see customerFirstWins
 	if err != nil {
 		return nil, fmt.Errorf("read first wins: %w", err)
 	}
@@ -748,62 +725,70 @@ type groupKey struct {
 }
 
 // applyDelta adds the family's delta to its stored rows (deleting the rows
-// it brings to zero) and updates its span.
+// it brings to zero) and updates its span. It goes one measure, grain and
+// kind at a time (the delta rows are sorted by key), reading the stored rows
+// over the range of period starts the delta touches, so that memory holds
+// one group's rows at a time besides the delta.
 func (w *writer) applyDelta(ctx context.Context, fam string) error {
 	d := w.agg
 	var delta []agg.Row
 	if b := d.b[fam]; b != nil {
 		delta = b.Rows()
+		delete(d.b, fam)
 	}
-	// Read the stored rows of the keys the delta touches, one query per
-	// measure, grain and kind over the range of period starts.
-	groups := map[groupKey][2]int64{}
-	for _, r := range delta {
-		g := groupKey{r.Measure, r.Grain, r.Kind}
-		if rng, ok := groups[g]; ok {
-			groups[g] = [2]int64{min(rng[0], r.Start), max(rng[1], r.Start)}
-		} else {
-			groups[g] = [2]int64{r.Start, r.Start}
+	for len(delta) > 0 {
+		g := groupKey{delta[0].Measure, delta[0].Grain, delta[0].Kind}
+		n := 1
+		for n < len(delta) && (groupKey{delta[n].Measure, delta[n].Grain, delta[n].Kind}) == g {
+			n++
 		}
+		if err := w.applyGroup(ctx, fam, g, delta[:n]); err != nil {
+			return err
+		}
+		clear(delta[:n])
+		delta = delta[n:]
 	}
+	return w.applySpan(ctx, fam)
+}
+
+// applyGroup adds delta rows of one measure, grain and kind, sorted by
+// start, to the stored rows.
+func (w *writer) applyGroup(ctx context.Context, fam string, g groupKey, delta []agg.Row) error {
 	want := make(map[agg.Key]bool, len(delta))
 	for _, r := range delta {
 		want[r.Key] = true
 	}
 	cur := make(map[agg.Key]*agg.Cell, len(delta))
-	for g, rng := range groups {
-		rows, err := w.db.query(ctx, w.tx, `SELECT start, dim, n, s, m, hist FROM agg
-			WHERE org_id = ? AND measure = ? AND grain = ? AND kind = ? AND start >= ? AND start <= ?`,
-			w.org, g.measure, string(g.grain), g.kind, rng[0], rng[1])
-		if err != nil {
+	rows, err := w.db.query(ctx, w.tx, `SELECT start, dim, n, s, m, hist FROM agg
+		WHERE org_id = ? AND measure = ? AND grain = ? AND kind = ? AND start >= ? AND start <= ?`,
+		w.org, g.measure, string(g.grain), g.kind, delta[0].Start, delta[len(delta)-1].Start)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		k := agg.Key{Measure: g.measure, Grain: g.grain, Kind: g.kind}
+		c := &agg.Cell{}
+		var hist []byte
+		if err := rows.Scan(&k.Start, &k.Dim, &c.N, &c.S, &c.M, &hist); err != nil {
 			return err
 		}
-		for rows.Next() {
-			k := agg.Key{Measure: g.measure, Grain: g.grain, Kind: g.kind}
-			c := &agg.Cell{}
-			var hist []byte
-			if err := rows.Scan(&k.Start, &k.Dim, &c.N, &c.S, &c.M, &hist); err != nil {
-				rows.Close()
+		if !want[k] {
+			continue
+		}
+		if len(hist) > 0 {
+			c.Hist = map[int64]int64{}
+			if err := agg.DecodeHist(hist, c.Hist); err != nil {
 				return err
 			}
-			if !want[k] {
-				continue
-			}
-			if len(hist) > 0 {
-				c.Hist = map[int64]int64{}
-				if err := agg.DecodeHist(hist, c.Hist); err != nil {
-					rows.Close()
-					return err
-				}
-			}
-			cur[k] = c
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+		cur[k] = c
 	}
-	var put []agg.Row
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	put := make([]agg.Row, 0, len(delta))
 	for _, r := range delta {
 		c := cur[r.Key]
 		if c == nil {
@@ -822,10 +807,7 @@ func (w *writer) applyDelta(ctx context.Context, fam string) error {
 		}
 		put = append(put, agg.Row{Key: r.Key, Cell: *c})
 	}
-	if err := w.db.storeAggRows(ctx, w.tx, w.org, fam, put, true); err != nil {
-		return err
-	}
-	return w.applySpan(ctx, fam)
+	return w.db.storeAggRows(ctx, w.tx, w.org, fam, put, true)
 }
 
 // applySpan updates the family's span with its change: the count, and the

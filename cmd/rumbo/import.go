@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime/debug"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -9,6 +10,10 @@ import (
 	"github.com/rumbo-app/rumbo"
 	"github.com/rumbo-app/rumbo/importer"
 )
+
+// importMemoryLimit is rumbo import's soft memory limit (runtime/debug),
+// unless GOMEMLIMIT sets another.
+const importMemoryLimit = 128 << 20
 
 func (a *app) importCommand() *cobra.Command {
 	var (
@@ -38,6 +43,12 @@ See docs/import.md for the canonical headers and the mapping file format.`,
 			e, err := rumbo.ParseEntity(entity)
 			if err != nil {
 				return err
+			}
+			if a.getenv("GOMEMLIMIT") == "" {
+				// Near this soft limit the garbage collector runs more often
+				// instead of letting the heap double, so that a big file's
+				// import stays within a bounded resident memory.
+				debug.SetMemoryLimit(importMemoryLimit)
 			}
 			ctx := cmd.Context()
 			db, org, err := a.openOrg(ctx)

@@ -70,13 +70,33 @@ func (b *Builder) Deal(x *rumbo.Deal, l *DealLead, firstWon time.Time) {
 			days := int64(rumbo.CalendarDays(start, x.ClosedAt, b.loc))
 			b.add(Cycle, x.ClosedAt, d, 1, days, 0, true, days)
 		}
-		if c := DealCustomer(x, l); c != "" && !firstWon.IsZero() && firstWon.Before(x.ClosedAt) {
-			b.add(Recur, x.ClosedAt, d, 1, amt, 0, false, 0)
-		}
+		b.recur(x, l, d, amt, firstWon)
 	case x.Status == rumbo.DealLost && closed:
 		b.add(Lost, x.ClosedAt, d, 1, 0, 0, false, 0)
 	}
 	b.OpenEvents(x, l, time.Time{}, time.Time{})
+}
+
+// DealRecur adds the one fact of a deal that depends on its customer's
+// first win: its recurring revenue. Deal adds it with the others.
+func (b *Builder) DealRecur(x *rumbo.Deal, l *DealLead, firstWon time.Time) {
+	if x.Status != rumbo.DealWon || x.ClosedAt.IsZero() {
+		return
+	}
+	market, cc := DealDims(x, l)
+	var amt int64
+	if x.Amount != nil {
+		amt = int64(*x.Amount)
+	}
+	b.recur(x, l, dims{owner: x.Owner, market: market, cc: cc}, amt, firstWon)
+}
+
+// recur adds a won deal's recurring revenue when its customer had won
+// before.
+func (b *Builder) recur(x *rumbo.Deal, l *DealLead, d dims, amt int64, firstWon time.Time) {
+	if c := DealCustomer(x, l); c != "" && !firstWon.IsZero() && firstWon.Before(x.ClosedAt) {
+		b.add(Recur, x.ClosedAt, d, 1, amt, 0, false, 0)
+	}
 }
 
 // OpenEvents adds a deal's open-deal events: one in when it appears
