@@ -9,6 +9,8 @@
 package sqlstoretest
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -17,10 +19,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rumbo-app/rumbo"
+	"github.com/rumbo-app/rumbo/metric/agg"
 	"github.com/rumbo-app/rumbo/sqlstore"
 )
 
@@ -124,4 +130,52 @@ func PostgresDSN(tb testing.TB) string {
 	du := *u
 	du.Path = "/" + name
 	return du.String()
+}
+
+// CheckAggregates fails the test unless the stored aggregates and spans of
+// the organisation, kept incrementally by the writes, equal those rebuilt
+// from its raw records (which it then holds). what names the moment.
+func CheckAggregates(t *testing.T, db *sqlstore.DB, orgID int64, what string) {
+	t.Helper()
+	ctx := context.Background()
+	dump := func() string {
+		var b bytes.Buffer
+		measures := []string{agg.Won, agg.WonAmt, agg.Lost, agg.Cycle, agg.Recur, agg.Attr, agg.OpenIn, agg.OpenOut,
+			agg.Leads, agg.Cohort, agg.Conv, agg.Acts, agg.Sent, agg.CSAT, agg.Resp}
+		for _, g := range []rumbo.Grain{rumbo.GrainDay, rumbo.GrainWeek, rumbo.GrainMonth, rumbo.GrainQuarter, rumbo.GrainYear} {
+			for _, k := range []string{agg.KindTotal, agg.KindOwner, agg.KindMarket, agg.KindCC} {
+				rows, _, err := db.Aggregates(ctx, orgID, agg.Query{Measures: measures, Grain: g, Kind: k, From: -1 << 40, To: 1 << 40})
+				if err != nil {
+					t.Fatal(err)
+				}
+				slices.SortFunc(rows, func(a, b agg.Row) int {
+					return cmp.Or(cmp.Compare(a.Measure, b.Measure), cmp.Compare(a.Start, b.Start), cmp.Compare(a.Dim, b.Dim))
+				})
+				for _, r := range rows {
+					fmt.Fprintf(&b, "%s %s %s %d %q n=%d s=%d m=%d %v\n", r.Measure, g, k, r.Start, r.Dim, r.N, r.S, r.M, r.Hist)
+				}
+			}
+		}
+		spans, _, err := db.AggregateSpans(ctx, orgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range rumbo.Entities {
+			fmt.Fprintf(&b, "span %s %d %v %v\n", e, spans[e].Count, spans[e].First.Unix(), spans[e].Last.Unix())
+		}
+		return b.String()
+	}
+	kept := dump()
+	if err := db.RebuildAggregates(ctx, orgID); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt := dump(); kept != rebuilt {
+		kl, rl := strings.Split(kept, "\n"), strings.Split(rebuilt, "\n")
+		for i := 0; i < max(len(kl), len(rl)); i++ {
+			if i >= len(kl) || i >= len(rl) || kl[i] != rl[i] {
+				t.Fatalf("%s: aggregates kept by the writes differ from a rebuild at line %d:\n kept    %s\n rebuilt %s",
+					what, i, kl[min(i, len(kl)-1)], rl[min(i, len(rl)-1)])
+			}
+		}
+	}
 }
