@@ -327,8 +327,11 @@ func (s *Server) writeBulk(ctx context.Context, c *caller, recs []rumbo.Record, 
 	counts := map[string]int{"inserted": 0, "updated": 0, "unchanged": 0}
 	errRejected := errors.New("rejected")
 	err := s.store.Write(ctx, c.org.ID, rumbo.WriteOptions{Now: s.now()}, func(wr rumbo.Writer) error {
-		for i, rec := range recs {
-			out, err := wr.Put(ctx, rec)
+		outs, errs := make([]rumbo.Outcome, len(recs)), make([]error, len(recs))
+		if err := rumbo.PutAll(ctx, wr, recs, outs, errs); err != nil {
+			return err
+		}
+		for i, err := range errs {
 			var fe *rumbo.FieldError
 			if errors.As(err, &fe) {
 				idx := i
@@ -337,7 +340,7 @@ func (s *Server) writeBulk(ctx context.Context, c *caller, recs []rumbo.Record, 
 			} else if err != nil {
 				return err
 			}
-			counts[[]string{"unchanged", "inserted", "updated"}[out]]++
+			counts[[]string{"unchanged", "inserted", "updated"}[outs[i]]]++
 		}
 		if len(details) > 0 {
 			return errRejected

@@ -209,14 +209,14 @@ var grainsAll = [...]rumbo.Grain{rumbo.GrainDay, rumbo.GrainWeek, rumbo.GrainMon
 type Builder struct {
 	sign   int64 // 1 adds facts, -1 removes them (incremental updates)
 	loc    *time.Location
-	cells  map[Key]*Cell
-	starts map[int64][5]int64 // local midnight (Unix) → start of each grain
+	cells  map[cellKey]*Cell
+	starts map[int64][6]int64 // local midnight (Unix) → start of each grain, then the day of the month from 0
 	day    map[int64][2]int64 // cache: UTC hour → the local day [start, end) last seen in it
 }
 
 // NewBuilder returns an empty builder cutting periods in loc.
 func NewBuilder(loc *time.Location) *Builder {
-	return &Builder{sign: 1, loc: loc, cells: map[Key]*Cell{}, starts: map[int64][5]int64{}, day: map[int64][2]int64{}}
+	return &Builder{sign: 1, loc: loc, cells: map[cellKey]*Cell{}, starts: map[int64][6]int64{}, day: map[int64][2]int64{}}
 }
 
 // Remove makes the fact functions called next subtract their facts (true)
@@ -235,8 +235,9 @@ func (b *Builder) Remove(remove bool) {
 func (b *Builder) Rows() []Row {
 	out := make([]Row, 0, len(b.cells))
 	for k, c := range b.cells {
-		if c.N != 0 || c.S != 0 || c.M != 0 || len(c.Hist) > 0 {
-			out = append(out, Row{k, *c})
+		if !c.Zero() {
+			sl := &slots[k.slot]
+			out = append(out, Row{Key{Measure: sl.measure, Grain: sl.grain, Start: k.start, Kind: sl.kind, Dim: k.dim}, *c})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key.less(out[j].Key) })
@@ -284,28 +285,64 @@ func (b *Builder) midnight(t time.Time) int64 {
 }
 
 // startsOf returns the start of the day, week, month, quarter and year
-// holding t, as Unix seconds.
-func (b *Builder) startsOf(t time.Time) (int64, [5]int64) {
+// holding t, as Unix seconds, followed by the day of the month from 0.
+func (b *Builder) startsOf(t time.Time) [6]int64 {
 	mid := b.midnight(t)
 	if s, ok := b.starts[mid]; ok {
-		return mid, s
+		return s
 	}
 	lt := time.Unix(mid, 0).In(b.loc)
-	var s [5]int64
+	var s [6]int64
 	for i, g := range grainsAll {
 		s[i] = rumbo.PeriodOf(lt, g, b.loc).Start.Unix()
 	}
+	s[5] = int64(lt.Day() - 1)
 	b.starts[mid] = s
-	return mid, s
+	return s
 }
+
+// slot is one measure at one grain and kind: where a fact lands, but for
+// the period start and the dimension value.
+type slot struct {
+	measure string
+	grain   rumbo.Grain
+	gi      int // index in grainsAll
+	kind    string
+	events  bool
+}
+
+// cellKey is a Builder's key: a slot (index in slots), a start, a value.
+type cellKey struct {
+	slot  int32
+	start int64
+	dim   string
+}
+
+// slots lists every slot; plans the slots of each measure, in add order.
+var slots, plans = func() ([]slot, map[string][]int32) {
+	var all []slot
+	plans := map[string][]int32{}
+	for _, m := range measureOrder {
+		spec := measures[m]
+		for _, kind := range spec.kinds {
+			for gi, g := range grainsAll {
+				if HasGrain(m, g, kind) {
+					plans[m] = append(plans[m], int32(len(all)))
+					all = append(all, slot{measure: m, grain: g, gi: gi, kind: kind, events: spec.events})
+				}
+			}
+		}
+	}
+	return all, plans
+}()
 
 // add places one fact of measure m at instant t for the dims.
 func (b *Builder) add(m string, t time.Time, d dims, n, s, miss int64, hist bool, v int64) {
-	spec := measures[m]
-	mid, starts := b.startsOf(t)
-	for _, kind := range spec.kinds {
+	starts := b.startsOf(t)
+	for _, si := range plans[m] {
+		sl := &slots[si]
 		dim := ""
-		switch kind {
+		switch sl.kind {
 		case KindOwner:
 			dim = d.owner
 		case KindMarket:
@@ -313,35 +350,24 @@ func (b *Builder) add(m string, t time.Time, d dims, n, s, miss int64, hist bool
 		case KindCC:
 			dim = d.cc
 		}
-		for gi, g := range grainsAll {
-			if !HasGrain(m, g, kind) {
-				continue
-			}
-			k := Key{Measure: m, Grain: g, Start: starts[gi], Kind: kind, Dim: dim}
-			c := b.cells[k]
-			if c == nil {
-				c = &Cell{}
-				b.cells[k] = c
-			}
-			c.N += n * b.sign
-			c.S += s * b.sign
-			c.M += miss * b.sign
-			if spec.events && g == rumbo.GrainMonth {
-				day := b.dayOfMonth(mid)
-				c.hist(3*day, n*b.sign)
-				c.hist(3*day+1, s*b.sign)
-				c.hist(3*day+2, miss*b.sign)
-			} else if hist {
-				c.hist(v, b.sign)
-			}
+		k := cellKey{si, starts[sl.gi], dim}
+		c := b.cells[k]
+		if c == nil {
+			c = &Cell{}
+			b.cells[k] = c
+		}
+		c.N += n * b.sign
+		c.S += s * b.sign
+		c.M += miss * b.sign
+		if sl.events && sl.grain == rumbo.GrainMonth {
+			day := starts[5]
+			c.hist(3*day, n*b.sign)
+			c.hist(3*day+1, s*b.sign)
+			c.hist(3*day+2, miss*b.sign)
+		} else if hist {
+			c.hist(v, b.sign)
 		}
 	}
-}
-
-// dayOfMonth returns the day of the month (from 0) of the local midnight mid.
-func (b *Builder) dayOfMonth(mid int64) int64 {
-	_, _, d := time.Unix(mid, 0).In(b.loc).Date()
-	return int64(d - 1)
 }
 
 func (c *Cell) hist(k, v int64) {
