@@ -131,13 +131,21 @@ const writeLockClass = 0x52554D42
 // writers. SQLite needs nothing: its write transactions begin IMMEDIATE and
 // queue on the busy timeout. PostgreSQL takes a transaction-level advisory
 // lock, so that two imports of the same records (or of a new customer) queue
-// instead of one failing on a unique constraint.
+// instead of one failing on a unique constraint, and plans every statement
+// of the transaction afresh.
 func (d *dialect) lockWrites(ctx context.Context, tx *sql.Tx, orgID int64) error {
 	if d.name != DialectPostgres {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1, $2)", int32(writeLockClass), int32(orgID)); err != nil {
 		return fmt.Errorf("wait for other writers: %w", err)
+	}
+	// A write transaction may grow a table from nothing to millions of
+	// rows; a generic plan PostgreSQL caches for a prepared statement while
+	// the table is empty (a sequential scan) would then be kept for every
+	// batch. Custom plans see the table as it grows.
+	if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+		return fmt.Errorf("set plan cache mode: %w", err)
 	}
 	return nil
 }
