@@ -144,32 +144,50 @@ func (db *DB) storeFamily(ctx context.Context, tx *sql.Tx, orgID int64, fam stri
 	return err
 }
 
-// storeAggRows writes aggregate rows with multi-row INSERTs; with replace,
-// a row that exists is overwritten.
+// storeAggRows writes aggregate rows with multi-row INSERTs of 200 rows (one
+// statement prepared once for them all); with replace, a row that exists is
+// overwritten.
 func (db *DB) storeAggRows(ctx context.Context, tx *sql.Tx, orgID int64, fam string, rows []agg.Row, replace bool) error {
 	const per = 200
 	cols := []string{"org_id", "family", "measure", "grain", "kind", "start", "dim", "n", "s", "m", "hist"}
+	query := func(n int) string {
+		q := "INSERT INTO agg (" + strings.Join(cols, ", ") + ") VALUES " +
+			strings.TrimSuffix(strings.Repeat("("+placeholders(len(cols))+"), ", n), ", ")
+		if replace {
+			q += " ON CONFLICT (org_id, measure, grain, kind, start, dim) DO UPDATE SET " +
+				"n = excluded.n, s = excluded.s, m = excluded.m, hist = excluded.hist"
+		}
+		return db.d.rebind(q)
+	}
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, len(cols)*per)
 	for i := 0; i < len(rows); i += per {
 		batch := rows[i:min(i+per, len(rows))]
-		var sb strings.Builder
-		sb.WriteString("INSERT INTO agg (" + strings.Join(cols, ", ") + ") VALUES ")
-		args := make([]any, 0, len(cols)*len(batch))
-		for j, r := range batch {
-			if j > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(" + placeholders(len(cols)) + ")")
+		args = args[:0]
+		for _, r := range batch {
 			var hist any
 			if h := agg.EncodeHist(r.Hist); h != nil {
 				hist = h
 			}
 			args = append(args, orgID, fam, r.Measure, string(r.Grain), r.Kind, r.Start, r.Dim, r.N, r.S, r.M, hist)
 		}
-		if replace {
-			sb.WriteString(" ON CONFLICT (org_id, measure, grain, kind, start, dim) DO UPDATE SET " +
-				"n = excluded.n, s = excluded.s, m = excluded.m, hist = excluded.hist")
+		var err error
+		if len(batch) < per {
+			_, err = tx.ExecContext(ctx, query(len(batch)), args...)
+		} else {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, query(per)); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
 		}
-		if _, err := db.exec(ctx, tx, sb.String(), args...); err != nil {
+		if err != nil {
 			return err
 		}
 	}

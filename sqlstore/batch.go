@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -223,7 +224,16 @@ func (w *writer) insertRows(ctx context.Context, t *table, rows []*row, vals [][
 				args = append(args, w.now)
 			}
 		}
-		if _, err := w.db.exec(ctx, w.tx, query, args...); err != nil {
+		var err error
+		if len(chunk) == maxBatch { // the usual statement, prepared once
+			var stmt *sql.Stmt
+			if stmt, err = w.stmt(ctx, query); err == nil {
+				_, err = stmt.ExecContext(ctx, args...)
+			}
+		} else {
+			_, err = w.db.exec(ctx, w.tx, query, args...)
+		}
+		if err != nil {
 			return fmt.Errorf("insert %s: %w", t.name, err)
 		}
 	}

@@ -232,12 +232,40 @@ func (b *Builder) Remove(remove bool) {
 
 // Rows returns the non-zero cells, sorted by key: every cell of a builder
 // that only added facts; the change to apply of one that also removed some.
+// Months, quarters and years are added up from the days or months kept.
+// Open-deal events keep their per-day deltas in month rows only.
 func (b *Builder) Rows() []Row {
-	out := make([]Row, 0, len(b.cells))
+	coarse := map[cellKey]*Cell{}
 	for k, c := range b.cells {
-		if !c.Zero() {
-			sl := &slots[k.slot]
-			out = append(out, Row{Key{Measure: sl.measure, Grain: sl.grain, Start: k.start, Kind: sl.kind, Dim: k.dim}, *c})
+		sl := &slots[k.slot]
+		if len(sl.derive) == 0 {
+			continue
+		}
+		starts := b.startsOf(time.Unix(k.start, 0))
+		for _, di := range sl.derive {
+			dk := cellKey{di, starts[slots[di].gi], k.dim}
+			dc := coarse[dk]
+			if dc == nil {
+				dc = &Cell{}
+				coarse[dk] = dc
+			}
+			dc.N += c.N
+			dc.S += c.S
+			dc.M += c.M
+			if !sl.events {
+				for v, n := range c.Hist {
+					dc.hist(v, n)
+				}
+			}
+		}
+	}
+	out := make([]Row, 0, len(b.cells)+len(coarse))
+	for _, cells := range [2]map[cellKey]*Cell{b.cells, coarse} {
+		for k, c := range cells {
+			if !c.Zero() {
+				sl := &slots[k.slot]
+				out = append(out, Row{Key{Measure: sl.measure, Grain: sl.grain, Start: k.start, Kind: sl.kind, Dim: k.dim}, *c})
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key.less(out[j].Key) })
@@ -302,13 +330,17 @@ func (b *Builder) startsOf(t time.Time) [6]int64 {
 }
 
 // slot is one measure at one grain and kind: where a fact lands, but for
-// the period start and the dimension value.
+// the period start and the dimension value. A builder keeps the finest
+// grains only (days, weeks; months where there are no days): coarser
+// periods are unions of finer ones, and Rows adds the cells of a slot into
+// the slots in derive.
 type slot struct {
 	measure string
 	grain   rumbo.Grain
 	gi      int // index in grainsAll
 	kind    string
 	events  bool
+	derive  []int32 // coarser slots made of this one's cells
 }
 
 // cellKey is a Builder's key: a slot (index in slots), a start, a value.
@@ -318,17 +350,42 @@ type cellKey struct {
 	dim   string
 }
 
-// slots lists every slot; plans the slots of each measure, in add order.
+// slots lists every slot; plans the kept slots of each measure, in add order.
 var slots, plans = func() ([]slot, map[string][]int32) {
 	var all []slot
 	plans := map[string][]int32{}
 	for _, m := range measureOrder {
 		spec := measures[m]
 		for _, kind := range spec.kinds {
+			idx := map[rumbo.Grain]int32{}
 			for gi, g := range grainsAll {
 				if HasGrain(m, g, kind) {
-					plans[m] = append(plans[m], int32(len(all)))
+					idx[g] = int32(len(all))
 					all = append(all, slot{measure: m, grain: g, gi: gi, kind: kind, events: spec.events})
+				}
+			}
+			// Years and quarters from months, months from days: all or none
+			// of them exist for a measure and kind.
+			coarse := func(from rumbo.Grain, to ...rumbo.Grain) {
+				for _, g := range to {
+					if i, ok := idx[g]; ok {
+						all[idx[from]].derive = append(all[idx[from]].derive, i)
+					}
+				}
+			}
+			kept := []rumbo.Grain{rumbo.GrainMonth}
+			if _, ok := idx[rumbo.GrainDay]; ok {
+				kept = []rumbo.Grain{rumbo.GrainDay}
+				coarse(rumbo.GrainDay, rumbo.GrainMonth, rumbo.GrainQuarter, rumbo.GrainYear)
+			} else {
+				coarse(rumbo.GrainMonth, rumbo.GrainQuarter, rumbo.GrainYear)
+			}
+			if _, ok := idx[rumbo.GrainWeek]; ok {
+				kept = append(kept, rumbo.GrainWeek)
+			}
+			for _, g := range kept {
+				if i, ok := idx[g]; ok {
+					plans[m] = append(plans[m], i)
 				}
 			}
 		}
