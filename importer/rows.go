@@ -21,6 +21,7 @@ func (d *Decoder) Next() (rumbo.Record, []RowError, error) {
 	for {
 		rec, err := d.r.Read()
 		if err == io.EOF {
+			d.ids = nil // the store's commit may need the memory
 			return nil, nil, io.EOF
 		}
 		if err != nil {

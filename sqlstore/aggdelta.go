@@ -729,6 +729,8 @@ func (w *writer) commitAggregates(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The write is over: its caches give their memory to the rebuilds.
+	w.cache, d.firstWon = map[refKind]map[string]int64{}, map[string]int64{}
 	var fams []string
 	for _, f := range agg.Families {
 		if d.rebuild[f] {
