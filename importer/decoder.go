@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"os"
 	"strconv"
@@ -16,9 +15,9 @@ import (
 
 // Decoder reads the records of one CSV file. NewDecoder checks the file and
 // decides the format of every column from all its values; Next then decodes
-// one row at a time. Memory stays bounded whatever the file size, apart from
-// the set of external ids seen (to refuse duplicates): 128 bits of hash and
-// the line per row, about 40 bytes.
+// one row at a time. Memory stays bounded whatever the file size: the
+// detection pass finds the repeated external ids by sorting their hashes in
+// bounded chunks (dups.go).
 type Decoder struct {
 	src      *source
 	spec     *entitySpec
@@ -36,14 +35,9 @@ type Decoder struct {
 	nfields int // fields in the current row
 	vals    []value
 	errs    []RowError
-	ids     map[idKey]int32 // external id's hash → first line
-	seeds   [2]maphash.Seed
+	ids     *dupFinder      // hashes the external ids
+	dups    map[idKey]int32 // the repeated ids' hashes → first line
 }
-
-// idKey is a 128-bit hash of an external id: two seeded 64-bit hashes, so
-// that telling two ids apart by their keys fails with odds of about n²/2¹²⁹
-// for n rows (nil in practice) for a third of the memory of the strings.
-type idKey [2]uint64
 
 // column is where one canonical field comes from and how it is read.
 type column struct {
@@ -85,7 +79,7 @@ func NewDecoder(path string, opts Options) (*Decoder, error) {
 		return nil, err
 	}
 	d := &Decoder{src: src, spec: specs[m.Entity], loc: opts.Location, currency: opts.Currency,
-		progress: opts.Progress, ids: map[idKey]int32{}, seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+		progress: opts.Progress, ids: newDupFinder()}
 	if d.loc == nil {
 		d.loc = time.UTC
 	}
@@ -326,9 +320,8 @@ func (d *Decoder) detect(m *Mapping) error {
 			watches = append(watches, watch{c: c, nums: &decimalColumn{}})
 		}
 	}
-	if len(watches) == 0 {
-		return nil
-	}
+	defer d.ids.close()
+	idc := &d.cols[0] // external_id
 	for {
 		rec, err := d.r.Read()
 		if err == io.EOF {
@@ -340,6 +333,15 @@ func (d *Decoder) detect(m *Mapping) error {
 				continue // reported by the decoding pass
 			}
 			return fmt.Errorf("read %s: %w", d.File(), err)
+		}
+		if blank(rec) || len(rec) < d.width || len(rec) > d.width && !blank(rec[d.width:]) {
+			continue // skipped or refused whole by the decoding pass
+		}
+		if id := d.cell(idc, rec); id != "" {
+			line, _ := d.r.FieldPos(0)
+			if err := d.ids.add(id, line); err != nil {
+				return err
+			}
 		}
 		for _, w := range watches {
 			if w.c.idx >= len(rec) {
@@ -361,6 +363,10 @@ func (d *Decoder) detect(m *Mapping) error {
 				w.nums.observe(raw, line)
 			}
 		}
+	}
+	var err error
+	if d.dups, err = d.ids.repeated(); err != nil {
+		return err
 	}
 	for _, w := range watches {
 		var reason string

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -338,5 +339,38 @@ func TestRowErrorString(t *testing.T) {
 		if got := tt.in.String(); got != tt.want {
 			t.Errorf("got %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// TestDuplicatesSpilled finds repeated external ids across sorted runs
+// spilled to disk, as it does for a file larger than one in-memory chunk.
+func TestDuplicatesSpilled(t *testing.T) {
+	defer func(n int) { dupChunk = n }(dupChunk)
+	dupChunk = 3
+	var body strings.Builder
+	body.WriteString("external_id,owner,amount,created_at,closed_at,status\n")
+	for i := range 20 {
+		fmt.Fprintf(&body, "D%d,Ana,10,,,open\n", i)
+	}
+	// Repeats of a row in the first run, of one in a middle run, twice the
+	// same id, a row with a bad column count (ignored), and a blank row.
+	body.WriteString("D0,Luis,5,,,lost\nD11,Ana,1,,,open\nD11,Ana,2,,,open\nD20,Ana\n\nD19,Ana,3,,,open\n")
+	path := writeFile(t, "deals.csv", body.String())
+	_, got, err := decodeAll(t, path, deals(Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		got[i] = strings.Replace(got[i], path, "F", 1)
+	}
+	want := []string{
+		`F:22:external_id: external_id: "D0" already appears on line 2`,
+		`F:23:external_id: external_id: "D11" already appears on line 13`,
+		`F:24:external_id: external_id: "D11" already appears on line 13`,
+		`F:25: row has 2 columns, the header has 6`,
+		`F:27:external_id: external_id: "D19" already appears on line 21`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

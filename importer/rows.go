@@ -4,9 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 
@@ -21,7 +19,6 @@ func (d *Decoder) Next() (rumbo.Record, []RowError, error) {
 	for {
 		rec, err := d.r.Read()
 		if err == io.EOF {
-			d.ids = nil // the store's commit may need the memory
 			return nil, nil, io.EOF
 		}
 		if err != nil {
@@ -39,6 +36,24 @@ func (d *Decoder) Next() (rumbo.Record, []RowError, error) {
 		}
 		return d.decode(rec)
 	}
+}
+
+// cell returns the value of column c in the row: the cell trimmed and
+// mapped through the mapping's values, else the mapping's default.
+func (d *Decoder) cell(c *column, rec []string) string {
+	raw := ""
+	if c.idx >= 0 {
+		raw = strings.TrimSpace(rec[c.idx])
+	}
+	if c.values != nil {
+		if mv, ok := c.values[raw]; ok {
+			raw = mv
+		}
+	}
+	if raw == "" {
+		raw = c.def
+	}
+	return raw
 }
 
 func blank(rec []string) bool {
@@ -60,18 +75,7 @@ func (d *Decoder) decode(rec []string) (rumbo.Record, []RowError, error) {
 	for i := range d.spec.fields {
 		f, c, v := &d.spec.fields[i], &d.cols[i], &d.vals[i]
 		*v = value{}
-		raw := ""
-		if c.idx >= 0 {
-			raw = strings.TrimSpace(rec[c.idx])
-		}
-		if c.values != nil {
-			if mv, ok := c.values[raw]; ok {
-				raw = mv
-			}
-		}
-		if raw == "" {
-			raw = c.def
-		}
+		raw := d.cell(c, rec)
 		if raw == "" {
 			if f.required {
 				d.cellError(c, f.name+": required value is empty")
@@ -85,12 +89,9 @@ func (d *Decoder) decode(rec []string) (rumbo.Record, []RowError, error) {
 		v.set = true
 	}
 	d.checkRow()
-	if id := d.vals[0].s; id != "" {
-		k := idKey{maphash.String(d.seeds[0], id), maphash.String(d.seeds[1], id)}
-		if first, ok := d.ids[k]; ok {
+	if id := d.vals[0].s; id != "" && len(d.dups) > 0 {
+		if first, ok := d.dups[d.ids.key(id)]; ok && int(first) != d.line {
 			d.cellError(&d.cols[0], fmt.Sprintf("external_id: %q already appears on line %d", id, first))
-		} else {
-			d.ids[k] = int32(min(d.line, math.MaxInt32))
 		}
 	}
 	if len(d.errs) > 0 {
