@@ -178,22 +178,84 @@ type ObjectiveStatus struct {
 // to 1 (0 when nothing is known); Score is null until the period is closed;
 // Source is "data" or "checkin".
 type KRStatus struct {
-	ID         int64       `json:"id"`
-	Title      string      `json:"title"`
-	Kind       KRKind      `json:"kind"`
-	Start      *float64    `json:"start"`
-	Target     *float64    `json:"target"`
-	Current    *float64    `json:"current"`
-	Progress   float64     `json:"progress"`
-	Expected   float64     `json:"expected"`
-	Status     TrackStatus `json:"status"`
-	Score      *float64    `json:"score"`
-	Forecast   *float64    `json:"forecast"`
-	Source     string      `json:"source"`
-	Reason     string      `json:"reason,omitempty"`
-	Confidence *int        `json:"confidence,omitempty"`
+	ID       int64       `json:"id"`
+	Title    string      `json:"title"`
+	Kind     KRKind      `json:"kind"`
+	Start    *float64    `json:"start"`
+	Target   *float64    `json:"target"`
+	Current  *float64    `json:"current"`
+	Progress float64     `json:"progress"`
+	Expected float64     `json:"expected"`
+	Status   TrackStatus `json:"status"`
+	Score    *float64    `json:"score"`
+	Forecast *float64    `json:"forecast"`
+	Source   string      `json:"source"`
+	// Reason says in English why the status is worse than progress alone
+	// says, several reasons joined with "; "; Reasons carries the same as
+	// codes with their numbers, for programs and translations.
+	Reason     string         `json:"reason,omitempty"`
+	Reasons    []StatusReason `json:"reasons,omitempty"`
+	Confidence *int           `json:"confidence,omitempty"`
 	// ForecastReaches says whether the forecast reaches the target.
 	ForecastReaches *bool `json:"forecast_reaches,omitempty"`
+}
+
+// ReasonCode names one reason why a key result is at risk whatever its
+// progress.
+type ReasonCode string
+
+// Reason codes of KRStatus.Reasons.
+const (
+	// ReasonBaseline: the baseline is to be established (first full week of data).
+	ReasonBaseline ReasonCode = "baseline_pending"
+	// ReasonLowConfidence: the latest check-in's confidence is low; Confidence says it.
+	ReasonLowConfidence ReasonCode = "low_confidence"
+	// ReasonNoCheckIn: no check-in for more than the stale days; Days says how many.
+	ReasonNoCheckIn ReasonCode = "no_checkin"
+	// ReasonNoData: no data has been imported yet.
+	ReasonNoData ReasonCode = "no_data"
+	// ReasonStaleData: the data was last imported Days days ago.
+	ReasonStaleData ReasonCode = "stale_data"
+)
+
+// StatusReason is one reason of a key result's status: a code and, for
+// some codes, its number.
+type StatusReason struct {
+	Code       ReasonCode `json:"code"`
+	Days       int        `json:"days,omitempty"`       // no_checkin, stale_data
+	Confidence *int       `json:"confidence,omitempty"` // low_confidence
+}
+
+// String is the reason in English, as KRStatus.Reason shows it.
+func (r StatusReason) String() string {
+	switch r.Code {
+	case ReasonBaseline:
+		return "baseline to be established (first full week of data)"
+	case ReasonLowConfidence:
+		c := 0
+		if r.Confidence != nil {
+			c = *r.Confidence
+		}
+		return fmt.Sprintf("confidence %d/10", c)
+	case ReasonNoCheckIn:
+		return fmt.Sprintf("no check-in for %d days", r.Days)
+	case ReasonNoData:
+		return "no data imported yet"
+	case ReasonStaleData:
+		return fmt.Sprintf("data last imported %d days ago", r.Days)
+	}
+	return string(r.Code)
+}
+
+// Outdated returns how many days the key result's check-ins or data are
+// out of date, 0 when they are not.
+func (s *KRStatus) Outdated() int {
+	for _, r := range s.Reasons {
+		if r.Code == ReasonNoCheckIn || r.Code == ReasonStaleData {
+			return r.Days
+		}
+	}
+	return 0
 }
 
 // Sources of a key result's current value.
@@ -208,7 +270,7 @@ const (
 func BuildKRStatus(kr KeyResult, in KRInputs, s OKRSettings) KRStatus {
 	out := KRStatus{ID: kr.ID, Title: kr.Title, Kind: kr.Kind, Source: SourceData,
 		Expected: in.Period.Elapsed(in.Now), Score: effectiveScore(kr.Score, kr.ScoreOverride)}
-	var reasons []string
+	var reasons []StatusReason
 	pending := false
 	forecastable := false
 	switch kr.Kind {
@@ -305,21 +367,26 @@ func BuildKRStatus(kr KeyResult, in KRInputs, s OKRSettings) KRStatus {
 		out.Status = OnTrack
 	case pending:
 		out.Status = AtRisk
-		reasons = append(reasons, "baseline to be established (first full week of data)")
+		reasons = append(reasons, StatusReason{Code: ReasonBaseline})
 	default:
 		out.Status = StatusOf(out.Progress, out.Expected, s)
 	}
 	if started && out.Progress < 1 {
 		if conf != nil && *conf <= s.LowConfidence {
 			out.Status = Weakest(out.Status, AtRisk)
-			reasons = append(reasons, fmt.Sprintf("confidence %d/10", *conf))
+			c := *conf
+			reasons = append(reasons, StatusReason{Code: ReasonLowConfidence, Confidence: &c})
 		}
-		if r := staleness(out.Source, in, s); r != "" {
+		if r, ok := staleness(out.Source, in, s); ok {
 			out.Status = Weakest(out.Status, AtRisk)
 			reasons = append(reasons, r)
 		}
 	}
-	out.Reason = strings.Join(reasons, "; ")
+	texts := make([]string, len(reasons))
+	for i, r := range reasons {
+		texts[i] = r.String()
+	}
+	out.Reasons, out.Reason = reasons, strings.Join(texts, "; ")
 	return out
 }
 
@@ -353,8 +420,8 @@ func forecast(kr KeyResult, in KRInputs, out KRStatus) (*float64, *bool) {
 }
 
 // staleness returns why a key result's inputs are stale at now (or at the
-// period's end once it is over), or "".
-func staleness(source string, in KRInputs, s OKRSettings) string {
+// period's end once it is over), and false when they are not.
+func staleness(source string, in KRInputs, s OKRSettings) (StatusReason, bool) {
 	loc := in.Period.Location()
 	ref := minTime(in.Now, in.Period.End)
 	stale := func(last time.Time) (int, bool) {
@@ -368,17 +435,17 @@ func staleness(source string, in KRInputs, s OKRSettings) string {
 			}
 		}
 		if days, ok := stale(last); ok {
-			return fmt.Sprintf("no check-in for %d days", days)
+			return StatusReason{Code: ReasonNoCheckIn, Days: days}, true
 		}
-		return ""
+		return StatusReason{}, false
 	}
 	if in.DataAsOf.IsZero() {
-		return "no data imported yet"
+		return StatusReason{Code: ReasonNoData}, true
 	}
 	if days, ok := stale(in.DataAsOf); ok {
-		return fmt.Sprintf("data last imported %d days ago", days)
+		return StatusReason{Code: ReasonStaleData, Days: days}, true
 	}
-	return ""
+	return StatusReason{}, false
 }
 
 // latestValue returns the value of the latest check-in that has one.

@@ -3,6 +3,8 @@ package rumbo
 import (
 	"encoding/json"
 	"math/big"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -221,6 +223,55 @@ func TestBuildKRStatus(t *testing.T) {
 			}
 			if got.Progress < 0 || got.Progress > 1 || got.Expected < 0 || got.Expected > 1 {
 				t.Errorf("progress %v or expected %v out of 0..1", got.Progress, got.Expected)
+			}
+		})
+	}
+}
+
+// The reasons of a status travel as codes with their numbers, the same as
+// the English text, so that a UI translates them without reading the text.
+func TestStatusReasons(t *testing.T) {
+	loc := mustLoc(t, "Europe/Madrid")
+	q2 := okrPeriod(t, "2026-Q2", loc)
+	at := func(s string) time.Time { return okrAt(t, loc, s) }
+	r := func(s string) *big.Rat { return okrRat(t, s) }
+	mid := at("2026-05-16 12:00")
+	manual := KeyResult{ID: 3, Title: "NPS", Kind: KRManual, Unit: ManualNumber, Start: r("0"), Target: r("100")}
+	revenue := KeyResult{ID: 1, Title: "revenue", Kind: KRMetric, KPI: "revenue", Start: r("0"), Target: r("100")}
+	tests := []struct {
+		name     string
+		kr       KeyResult
+		in       KRInputs
+		want     []StatusReason
+		outdated int
+	}{
+		{"low confidence and no check-in", manual,
+			KRInputs{CheckIns: []CheckIn{{KRID: 3, At: at("2026-04-30 10:00"), Value: r("50"), Confidence: okrI(2)}}},
+			[]StatusReason{{Code: ReasonLowConfidence, Confidence: okrI(2)}, {Code: ReasonNoCheckIn, Days: 16}}, 16},
+		{"stale data", revenue, KRInputs{Current: okrF(50), DataAsOf: at("2026-04-26 10:00")},
+			[]StatusReason{{Code: ReasonStaleData, Days: 20}}, 20},
+		{"no data", revenue, KRInputs{Current: okrF(50)}, []StatusReason{{Code: ReasonNoData}}, 0},
+		{"baseline pending", KeyResult{Title: "calls", Kind: KRRate, KPI: "activities"}, KRInputs{DataAsOf: mid},
+			[]StatusReason{{Code: ReasonBaseline}}, 0},
+		{"none", revenue, KRInputs{Current: okrF(50), DataAsOf: mid}, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := tt.in
+			in.Period, in.Now = q2, mid
+			got := BuildKRStatus(tt.kr, in, DefaultOKRSettings())
+			if !reflect.DeepEqual(got.Reasons, tt.want) {
+				t.Errorf("reasons = %+v, want %+v", got.Reasons, tt.want)
+			}
+			var texts []string
+			for _, x := range got.Reasons {
+				texts = append(texts, x.String())
+			}
+			if strings.Join(texts, "; ") != got.Reason {
+				t.Errorf("reason %q is not the reasons' text %q", got.Reason, texts)
+			}
+			if n := got.Outdated(); n != tt.outdated {
+				t.Errorf("outdated %d days, want %d", n, tt.outdated)
 			}
 		})
 	}

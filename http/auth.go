@@ -13,6 +13,11 @@ import (
 // SessionCookie is the name of the session cookie.
 const SessionCookie = "rumbo_session"
 
+// OrgCookie remembers the organisation chosen in the web app's switcher
+// (its slug): a session's requests without X-Rumbo-Org act in it while
+// the user is a member of it.
+const OrgCookie = "rumbo_org"
+
 // Headers the API reads.
 const (
 	HeaderOrg  = "X-Rumbo-Org"  // the organisation of a session request, by slug
@@ -48,8 +53,8 @@ func unauthorized(format string, args ...any) error {
 
 // authenticate finds the caller of a request from its bearer token or its
 // session cookie. A token's rights are its user's current role in the
-// token's organisation; a session's organisation is X-Rumbo-Org or the
-// user's first membership.
+// token's organisation; a session's organisation is X-Rumbo-Org, else the
+// one chosen in the switcher (OrgCookie), else the user's first membership.
 func (s *Server) authenticate(r *nethttp.Request) (*caller, error) {
 	ctx := r.Context()
 	now := s.now()
@@ -121,10 +126,20 @@ func (s *Server) authenticate(r *nethttp.Request) (*caller, error) {
 			return nil, err
 		}
 		if len(ms) > 0 {
-			if c.org, err = s.store.FindOrgByID(ctx, ms[0].OrgID); err != nil {
+			// The organisation chosen in this browser's switcher, when
+			// the user is still a member of it; else the first.
+			m := &ms[0]
+			if ck, err := r.Cookie(OrgCookie); err == nil {
+				for i := range ms {
+					if ms[i].OrgSlug == ck.Value {
+						m = &ms[i]
+					}
+				}
+			}
+			if c.org, err = s.store.FindOrgByID(ctx, m.OrgID); err != nil {
 				return nil, err
 			}
-			c.member = &ms[0]
+			c.member = m
 		}
 	}
 	if now.Sub(sess.LastSeenAt) >= time.Minute {
@@ -175,6 +190,10 @@ func (s *Server) findMember(r *nethttp.Request, c *caller) error {
 	return nil
 }
 
+// errCSRF refuses a cookie-authenticated write without the session's CSRF
+// token; pages recognise it to explain it in the viewer's language.
+var errCSRF = rumbo.Errorf(rumbo.EFORBIDDEN, "missing or wrong CSRF token: send the session's token in the %s header", HeaderCSRF)
+
 // authorize checks the caller's role for the permission and, for a
 // cookie-authenticated write, the CSRF token.
 func (s *Server) authorize(r *nethttp.Request, c *caller, p rumbo.Permission) error {
@@ -184,7 +203,7 @@ func (s *Server) authorize(r *nethttp.Request, c *caller, p rumbo.Permission) er
 			got = r.PostFormValue("csrf_token")
 		}
 		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(c.session.CSRFToken)) != 1 {
-			return rumbo.Errorf(rumbo.EFORBIDDEN, "missing or wrong CSRF token: send the session's token in the %s header", HeaderCSRF)
+			return errCSRF
 		}
 	}
 	if p == rumbo.PermSignedIn {

@@ -31,6 +31,11 @@ type Store interface {
 	FindOrgByID(ctx context.Context, id int64) (*rumbo.Org, error)
 	// UpdateOrg saves an organisation's settings.
 	UpdateOrg(ctx context.Context, o *rumbo.Org) error
+	// UserLang returns the language a user chose for the web app, "" for none.
+	UserLang(ctx context.Context, userID int64) (string, error)
+	// SetUserLang stores the language a user chose: "es", "en", or "" to
+	// follow the browser again.
+	SetUserLang(ctx context.Context, userID int64, lang string) error
 	// ListRecords returns one page of an entity's records.
 	ListRecords(ctx context.Context, orgID int64, e rumbo.Entity, q rumbo.ListQuery) (*rumbo.RecordPage, error)
 	// Ping checks that the database answers.

@@ -14,6 +14,7 @@ import (
 	nethttp "net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -33,7 +34,8 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// LangCookie remembers the language a user chose in this browser.
+// LangCookie remembers the language chosen in this browser, for pages
+// before sign-in; a signed-in user's choice is stored with the user.
 const LangCookie = "rumbo_lang"
 
 // assets maps a static file's name (app.js, vendor/htmx.min.js) to its
@@ -157,6 +159,7 @@ type view struct {
 	Path    string // the request's path and query, for the language switch
 	User    *rumbo.User
 	Org     *rumbo.Org
+	Orgs    []membershipJSON // the user's organisations, for the switcher
 	Role    rumbo.Role
 	CSRF    string
 	Headers string // hx-headers JSON carrying the CSRF token
@@ -208,6 +211,8 @@ func (s *Server) webRoutes(mux *nethttp.ServeMux) {
 	mux.HandleFunc("GET /invite", s.invitePage)
 	mux.HandleFunc("POST /invite", s.inviteSubmit)
 	mux.HandleFunc("GET /lang", s.setLang)
+	mux.Handle("POST /lang", s.page(rumbo.PermSignedIn, s.setUserLang))
+	mux.Handle("POST /org", s.page(rumbo.PermSignedIn, s.switchOrg))
 	mux.Handle("POST /logout", s.page(rumbo.PermSignedIn, s.logoutSubmit))
 	mux.Handle("GET /guide", s.page(rumbo.PermSignedIn, s.guidePage))
 
@@ -219,6 +224,16 @@ func (s *Server) webRoutes(mux *nethttp.ServeMux) {
 	mux.Handle("GET /okrs", s.page(rumbo.PermOKRsRead, s.okrPage))
 	mux.Handle("GET /okrs/kr/{id}", s.page(rumbo.PermOKRsRead, s.krPage))
 	mux.Handle("POST /okrs/kr/{id}/checkin", s.page(rumbo.PermCheckIn, s.krCheckIn))
+	mux.Handle("GET /okrs/objectives/new", s.page(rumbo.PermOKRsWrite, s.objectiveNew))
+	mux.Handle("POST /okrs/objectives", s.page(rumbo.PermOKRsWrite, s.objectiveCreate))
+	mux.Handle("GET /okrs/objectives/{id}/edit", s.page(rumbo.PermOKRsWrite, s.objectiveEdit))
+	mux.Handle("POST /okrs/objectives/{id}", s.page(rumbo.PermOKRsWrite, s.objectiveUpdate))
+	mux.Handle("POST /okrs/objectives/{id}/delete", s.page(rumbo.PermOKRsWrite, s.objectiveDelete))
+	mux.Handle("GET /okrs/objectives/{id}/kr/new", s.page(rumbo.PermOKRsWrite, s.krNew))
+	mux.Handle("POST /okrs/objectives/{id}/kr", s.page(rumbo.PermOKRsWrite, s.krCreate))
+	mux.Handle("GET /okrs/kr/{id}/edit", s.page(rumbo.PermOKRsWrite, s.krEdit))
+	mux.Handle("POST /okrs/kr/{id}", s.page(rumbo.PermOKRsWrite, s.krUpdate))
+	mux.Handle("POST /okrs/kr/{id}/delete", s.page(rumbo.PermOKRsWrite, s.krDelete))
 
 	mux.Handle("GET /import", s.page(rumbo.PermImport, s.importPage))
 	mux.Handle("POST /import/preview", s.upload(s.page(rumbo.PermImport, s.importPreview)))
@@ -247,6 +262,15 @@ func (s *Server) page(perm rumbo.Permission, h pageFunc) nethttp.Handler {
 			r.Body = nethttp.MaxBytesReader(w, r.Body, s.cfg.BodyLimit)
 		}
 		securityHeaders(w)
+		// A form posts to the organisation of the page that showed it, as
+		// htmx and app.js do with the X-Rumbo-Org header, even when another
+		// tab has switched organisation since.
+		if !safeMethod(r.Method) && r.Header.Get(HeaderOrg) == "" &&
+			strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			if org := r.PostFormValue("org"); org != "" {
+				r.Header.Set(HeaderOrg, org)
+			}
+		}
 		c, err := s.authenticate(r)
 		if err != nil {
 			if rumbo.ErrorCode(err) == rumbo.EUNAUTHORIZED {
@@ -265,7 +289,11 @@ func (s *Server) page(perm rumbo.Permission, h pageFunc) nethttp.Handler {
 			s.webError(w, r, nil, err)
 			return
 		}
-		v := s.newView(r, c)
+		v, err := s.newView(r, c)
+		if err != nil {
+			s.webError(w, r, nil, err)
+			return
+		}
 		if perm != rumbo.PermSignedIn || !safeMethod(r.Method) {
 			if err := s.authorize(r, c, perm); err != nil {
 				s.webError(w, r, v, err)
@@ -300,33 +328,44 @@ func securityHeaders(w nethttp.ResponseWriter) {
 }
 
 // newView builds the view of a signed-in caller.
-func (s *Server) newView(r *nethttp.Request, c *caller) *view {
+func (s *Server) newView(r *nethttp.Request, c *caller) (*view, error) {
 	v := &view{User: c.user, Org: c.org, Role: c.role(), Now: s.now(), Path: r.URL.RequestURI()}
 	orgLang := ""
 	if c.org != nil {
 		orgLang = c.org.Lang
 		v.Loc, _ = c.org.Location()
 	}
-	v.Lang = s.langOf(r, orgLang)
+	userLang, err := s.store.UserLang(r.Context(), c.user.ID)
+	if err != nil {
+		return nil, err
+	}
+	v.Lang = s.langOf(r, userLang, orgLang)
 	if c.session != nil {
 		v.CSRF = c.session.CSRFToken
-		b, _ := json.Marshal(map[string]string{HeaderCSRF: c.session.CSRFToken})
+		hdr := map[string]string{HeaderCSRF: c.session.CSRFToken}
+		if c.org != nil {
+			hdr[HeaderOrg] = c.org.Slug
+		}
+		b, _ := json.Marshal(hdr)
 		v.Headers = string(b)
+		if v.Orgs, err = s.memberships(r, c.user.ID); err != nil {
+			return nil, err
+		}
 	}
 	if v.Loc == nil {
 		v.Loc = time.UTC
 	}
-	return v
+	return v, nil
 }
 
-// langOf picks the language: the user's choice, then Accept-Language, then
-// the organisation's.
-func (s *Server) langOf(r *nethttp.Request, orgLang string) string {
-	ck := ""
-	if c, err := r.Cookie(LangCookie); err == nil {
-		ck = c.Value
+// langOf picks the language: the signed-in user's setting, then the one
+// chosen in this browser, then Accept-Language, then the organisation's.
+func (s *Server) langOf(r *nethttp.Request, userLang, orgLang string) string {
+	choice := userLang
+	if c, err := r.Cookie(LangCookie); err == nil && choice == "" {
+		choice = c.Value
 	}
-	return pickLang(ck, r.Header.Get("Accept-Language"), orgLang)
+	return pickLang(choice, r.Header.Get("Accept-Language"), orgLang)
 }
 
 // render executes a page template, or one of its blocks for htmx.
@@ -360,7 +399,7 @@ func (s *Server) webError(w nethttp.ResponseWriter, r *nethttp.Request, v *view,
 		status = nethttp.StatusInternalServerError
 	}
 	if v == nil {
-		v = &view{Lang: s.langOf(r, ""), Loc: time.UTC, Path: r.URL.RequestURI()}
+		v = &view{Lang: s.langOf(r, "", ""), Loc: time.UTC, Path: r.URL.RequestURI()}
 	}
 	msg := rumbo.ErrorMessage(err)
 	switch {
@@ -369,8 +408,8 @@ func (s *Server) webError(w nethttp.ResponseWriter, r *nethttp.Request, v *view,
 		msg = T(v.Lang, "error.title")
 	case status == nethttp.StatusForbidden:
 		msg = T(v.Lang, "error.forbidden")
-		if strings.Contains(rumbo.ErrorMessage(err), "CSRF") {
-			msg = rumbo.ErrorMessage(err)
+		if errors.Is(err, errCSRF) {
+			msg = T(v.Lang, "error.csrf")
 		}
 	case status == nethttp.StatusNotFound:
 		msg = T(v.Lang, "error.notfound")
@@ -401,15 +440,62 @@ func (s *Server) static(w nethttp.ResponseWriter, r *nethttp.Request) {
 	w.Write(a.body)
 }
 
-// setLang remembers the chosen language in a cookie and goes back.
+// setLang remembers the language chosen before sign-in in a cookie and
+// goes back. Signed-in users change theirs with POST /lang.
 func (s *Server) setLang(w nethttp.ResponseWriter, r *nethttp.Request) {
 	lang := r.URL.Query().Get("set")
 	if lang != "es" && lang != "en" {
 		lang = "es"
 	}
-	nethttp.SetCookie(w, &nethttp.Cookie{Name: LangCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, SameSite: nethttp.SameSiteLaxMode, Secure: s.viaTLS(r)})
+	s.langCookie(w, r, lang)
 	nethttp.Redirect(w, r, localPath(r.URL.Query().Get("back")), nethttp.StatusSeeOther)
+}
+
+// setUserLang stores the signed-in user's language ("es", "en", or "auto"
+// to follow the browser again), in this browser's cookie too, and goes back.
+func (s *Server) setUserLang(w nethttp.ResponseWriter, r *nethttp.Request, c *caller, v *view) error {
+	lang := r.PostFormValue("set")
+	switch lang {
+	case "es", "en":
+	case "auto":
+		lang = ""
+	default:
+		return rumbo.Errorf(rumbo.EINVALID, "language %q (valid: es, en, auto)", lang)
+	}
+	if err := s.store.SetUserLang(r.Context(), c.user.ID, lang); err != nil {
+		return err
+	}
+	s.langCookie(w, r, lang)
+	nethttp.Redirect(w, r, localPath(r.PostFormValue("back")), nethttp.StatusSeeOther)
+	return nil
+}
+
+// langCookie remembers lang in this browser; "" forgets it.
+func (s *Server) langCookie(w nethttp.ResponseWriter, r *nethttp.Request, lang string) {
+	age := 365 * 24 * 3600
+	if lang == "" {
+		age = -1
+	}
+	nethttp.SetCookie(w, &nethttp.Cookie{Name: LangCookie, Value: lang, Path: "/", MaxAge: age,
+		HttpOnly: true, SameSite: nethttp.SameSiteLaxMode, Secure: s.viaTLS(r)})
+}
+
+// switchOrg makes another of the user's organisations the one this browser
+// works in, and goes to its dashboard; an organisation the user is not a
+// member of is refused.
+func (s *Server) switchOrg(w nethttp.ResponseWriter, r *nethttp.Request, c *caller, v *view) error {
+	slug := r.PostFormValue("switch_to")
+	ms, err := s.store.Memberships(r.Context(), c.user.ID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ms, func(m rumbo.Membership) bool { return m.OrgSlug == slug }) {
+		return rumbo.Errorf(rumbo.EFORBIDDEN, "you are not a member of organisation %q", slug)
+	}
+	nethttp.SetCookie(w, &nethttp.Cookie{Name: OrgCookie, Value: slug, Path: "/", MaxAge: int(s.cfg.SessionMax / time.Second),
+		HttpOnly: true, SameSite: nethttp.SameSiteLaxMode, Secure: s.viaTLS(r)})
+	nethttp.Redirect(w, r, "/", nethttp.StatusSeeOther)
+	return nil
 }
 
 // localPath returns p when it is a path on this site, else "/".

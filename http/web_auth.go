@@ -54,7 +54,7 @@ func (s *Server) loginPage(w nethttp.ResponseWriter, r *nethttp.Request) {
 }
 
 func (s *Server) renderLogin(w nethttp.ResponseWriter, r *nethttp.Request, status int, lv loginView) {
-	v := &view{Lang: s.langOf(r, ""), Loc: time.UTC, Path: r.URL.RequestURI(), Data: lv}
+	v := &view{Lang: s.langOf(r, "", ""), Loc: time.UTC, Path: r.URL.RequestURI(), Data: lv}
 	v.Title = T(v.Lang, "login.title")
 	if err := s.render(w, status, "login", "", v); err != nil {
 		s.webError(w, r, v, err)
@@ -70,7 +70,7 @@ func (s *Server) loginSubmit(w nethttp.ResponseWriter, r *nethttp.Request) {
 	next := localPath(r.PostFormValue("next"))
 	out, err := s.callJSON(r, s.login, nil, loginRequest{Email: email, Password: pw})
 	if err != nil {
-		lang := s.langOf(r, "")
+		lang := s.langOf(r, "", "")
 		msg := T(lang, "login.failed")
 		status := nethttp.StatusUnauthorized
 		if de, ok := err.(*detailedError); ok && de.code == ERATELIMITED {
@@ -97,6 +97,8 @@ func (s *Server) logoutSubmit(w nethttp.ResponseWriter, r *nethttp.Request, c *c
 	for _, ck := range out.h.Values("Set-Cookie") {
 		w.Header().Add("Set-Cookie", ck)
 	}
+	nethttp.SetCookie(w, &nethttp.Cookie{Name: OrgCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: nethttp.SameSiteLaxMode, Secure: s.viaTLS(r)})
 	nethttp.Redirect(w, r, "/login", nethttp.StatusSeeOther)
 	return nil
 }
@@ -113,7 +115,7 @@ func (s *Server) invitePage(w nethttp.ResponseWriter, r *nethttp.Request) {
 }
 
 func (s *Server) renderInvite(w nethttp.ResponseWriter, r *nethttp.Request, status int, iv inviteView) {
-	v := &view{Lang: s.langOf(r, ""), Loc: time.UTC, Path: "/login", Data: iv}
+	v := &view{Lang: s.langOf(r, "", ""), Loc: time.UTC, Path: "/login", Data: iv}
 	v.Title = T(v.Lang, "invite.title")
 	if err := s.render(w, status, "invite", "", v); err != nil {
 		s.webError(w, r, v, err)
@@ -125,7 +127,7 @@ func (s *Server) inviteSubmit(w nethttp.ResponseWriter, r *nethttp.Request) {
 	securityHeaders(w)
 	r.Body = nethttp.MaxBytesReader(w, r.Body, s.cfg.BodyLimit)
 	token, pw := r.PostFormValue("token"), r.PostFormValue("password")
-	lang := s.langOf(r, "")
+	lang := s.langOf(r, "", "")
 	if err := rumbo.ValidatePassword(pw); err != nil {
 		s.renderInvite(w, r, nethttp.StatusBadRequest, inviteView{Token: token, Error: T(lang, "invite.short")})
 		return

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -171,6 +172,22 @@ func (e *webEnv) run(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// runStatus runs browser actions that end on a page answered with status:
+// the browser's note about that status is the only error allowed.
+func (e *webEnv) runStatus(t *testing.T, status int, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(e.ctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatalf("browser: %v (errors: %v)", err, e.takeErrs())
+	}
+	for _, err := range e.takeErrs() {
+		if !strings.Contains(err, fmt.Sprintf("status of %d", status)) {
+			t.Errorf("browser error %s", err)
+		}
+	}
+}
+
 // evalJS evaluates a JavaScript expression in the page.
 func evalJS[T any](t *testing.T, e *webEnv, expr string) T {
 	t.Helper()
@@ -252,14 +269,14 @@ func TestBrowser(t *testing.T) {
 	}
 
 	t.Run("language", func(t *testing.T) {
-		e.run(t, chromedp.Click(chromedp.CSS("#lang-switch")), chromedp.WaitVisible(chromedp.CSS("#h-headline")))
+		e.run(t, chromedp.Click(chromedp.CSS("#lang-switch")), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #h-headline`)))
 		if h := e.text(t, "main h1"); h != "Dashboard" {
 			t.Errorf("English h1 = %q", h)
 		}
 		if v := e.text(t, "#kpi-revenue .big"); !strings.HasPrefix(v, "€") {
 			t.Errorf("English revenue %q, want €1,234.56", v)
 		}
-		e.run(t, chromedp.Click(chromedp.CSS("#lang-switch")), chromedp.WaitVisible(chromedp.CSS("#h-headline")))
+		e.run(t, chromedp.Click(chromedp.CSS("#lang-switch")), chromedp.WaitVisible(chromedp.CSS(`html[lang="es"] #h-headline`)))
 		if h := e.text(t, "main h1"); h != "Panel" {
 			t.Errorf("back in Spanish h1 = %q", h)
 		}
@@ -314,6 +331,8 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("the check-in reloaded the page to %s", loc)
 		}
 	})
+
+	t.Run("create, edit and delete an objective", func(t *testing.T) { e.okrForms(t) })
 
 	t.Run("import with one bad row", func(t *testing.T) {
 		csv := filepath.Join(t.TempDir(), "tratos.csv")
@@ -370,6 +389,8 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("escaping", func(t *testing.T) { e.escaping(t) })
 
+	t.Run("accessibility", func(t *testing.T) { e.accessibility(t, fmt.Sprintf("/okrs/kr/%d", e.manual)) })
+
 	t.Run("member", func(t *testing.T) {
 		e.logout(t)
 		e.login(t, webMember)
@@ -378,6 +399,11 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("a member sees %d links to settings", settingsLinks)
 		}
 		e.expectForbidden(t, "/settings")
+		e.expectForbidden(t, "/okrs/objectives/new")
+		e.run(t, chromedp.Navigate(e.url+"/okrs"), chromedp.WaitVisible(chromedp.CSS(".okr-table")))
+		if n := evalJS[int](t, e, `document.querySelectorAll('#new-objective, .okr-table a.edit, .okr-table a.add-kr, a[href^="/okrs/objectives/"]').length`); n != 0 {
+			t.Errorf("a member sees %d OKR write controls", n)
+		}
 		e.expectForbidden(t, "/kpis/revenue?owner="+urlEscape(e.other))
 		e.run(t, chromedp.Navigate(e.url+"/kpis/revenue?by=owner"), chromedp.WaitVisible(chromedp.CSS("#breakdown-table")))
 		groups := evalJS[[]string](t, e, `Array.from(document.querySelectorAll("#breakdown-table tbody th")).map(x => x.textContent.trim())`)
@@ -478,4 +504,82 @@ func (e *webEnv) escaping(t *testing.T) {
 			t.Errorf("%s: the text %q is not shown as text", p.path, p.want)
 		}
 	}
+}
+
+// okrForms creates an objective with one key result from the form, sees it
+// in the tree, edits its title and deletes it.
+func (e *webEnv) okrForms(t *testing.T) {
+	const title, renamed = "Cerrar acuerdos con 5 hospitales", "Cerrar acuerdos con 6 hospitales"
+	e.run(t, chromedp.Navigate(e.url+"/okrs"), chromedp.WaitVisible(chromedp.CSS("#new-objective")),
+		chromedp.Click(chromedp.CSS("#new-objective")), chromedp.WaitVisible(chromedp.CSS("#okr-form")))
+	if shown := evalJS[bool](t, e, `!document.querySelector('fieldset[data-kinds="manual"]').hidden`); shown {
+		t.Errorf("the manual fields show for a metric key result")
+	}
+	e.run(t,
+		chromedp.SendKeys(chromedp.CSS("#f-title"), title),
+		chromedp.SendKeys(chromedp.CSS("#f-kr_title"), "Hospitales firmados"),
+	)
+	evalJS[bool](t, e, `(() => { const s = document.getElementById("f-kr_kind"); s.value = "manual"; s.dispatchEvent(new Event("change", {bubbles: true})); return true })()`)
+	// The form with an error answers 400: the browser's note about it is
+	// the only error allowed.
+	e.runStatus(t, 400,
+		chromedp.WaitVisible(chromedp.CSS("#f-kr_target")),
+		chromedp.SendKeys(chromedp.CSS("#f-kr_target"), "cinco"),
+		chromedp.Click(chromedp.CSS("#okr-save")),
+		chromedp.WaitVisible(chromedp.CSS("#err-kr_target")),
+	)
+	if msg := e.text(t, "#err-kr_target"); msg != T("es", "form.number") {
+		t.Errorf("the target's error says %q", msg)
+	}
+	if inv := evalJS[string](t, e, `document.getElementById("f-kr_target").getAttribute("aria-invalid")`); inv != "true" {
+		t.Errorf("the bad target is not marked invalid: %q", inv)
+	}
+	e.run(t,
+		chromedp.Clear(chromedp.CSS("#f-kr_target")),
+		chromedp.SendKeys(chromedp.CSS("#f-kr_target"), "5"),
+		chromedp.Click(chromedp.CSS("#okr-save")),
+		chromedp.WaitVisible(chromedp.CSS("#okr-done")),
+	)
+	row := func(text string) string {
+		return evalJS[string](t, e, `(() => { const r = Array.from(document.querySelectorAll(".okr-table tr.obj")).find(r => r.querySelector("strong").textContent === `+jsString(text)+`); return r ? r.id : "" })()`)
+	}
+	id := row(title)
+	if id == "" {
+		t.Fatalf("the new objective is not in the tree")
+	}
+	kr := evalJS[string](t, e, `(() => { const r = document.getElementById(`+jsString(id)+`).nextElementSibling; return r.className + ": " + r.querySelector("th a").textContent + " · " + r.querySelector(".raw").textContent })()`)
+	if !strings.HasPrefix(kr, "kr: Hospitales firmados · — de 5") {
+		t.Errorf("the new key result's row reads %q", kr)
+	}
+	e.run(t,
+		chromedp.Click(chromedp.CSS("#"+id+" a.edit")),
+		chromedp.WaitVisible(chromedp.CSS("#f-title")),
+		chromedp.Clear(chromedp.CSS("#f-title")),
+		chromedp.SendKeys(chromedp.CSS("#f-title"), renamed),
+		chromedp.Click(chromedp.CSS("#okr-save")),
+		chromedp.WaitVisible(chromedp.CSS("#okr-done")),
+	)
+	if row(renamed) != id || row(title) != "" {
+		t.Errorf("after editing, the tree shows %q as %q and %q as %q", renamed, row(renamed), title, row(title))
+	}
+	e.run(t,
+		chromedp.Click(chromedp.CSS("#"+id+" a.edit")),
+		chromedp.WaitVisible(chromedp.CSS("#delete-box summary")),
+		chromedp.Click(chromedp.CSS("#delete-box summary")),
+		chromedp.WaitVisible(chromedp.CSS("#delete-confirm")),
+		chromedp.Click(chromedp.CSS("#delete-confirm")),
+		chromedp.WaitVisible(chromedp.CSS("#okr-done")),
+	)
+	if row(renamed) != "" || evalJS[int](t, e, `document.querySelectorAll("#`+id+`").length`) != 0 {
+		t.Errorf("the deleted objective is still in the tree")
+	}
+	if n := evalJS[int](t, e, `document.querySelectorAll(".okr-table tr.obj").length`); n != 3 {
+		t.Errorf("%d objectives after deleting, want the template's 3", n)
+	}
+}
+
+// jsString quotes s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	nethttp "net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -36,31 +35,21 @@ type okrRow struct {
 	Score      string
 }
 
-var (
-	outdatedRE   = regexp.MustCompile(`(?:no check-in for|data last imported) (\d+) days`)
-	confidenceRE = regexp.MustCompile(`^confidence (\d+)/10$`)
-)
-
-// reasonText translates a key result's status reason.
-func reasonText(reason, lang string) string {
-	if reason == "" {
-		return ""
-	}
-	var out []string
-	for _, part := range strings.Split(reason, "; ") {
-		switch {
-		case strings.HasPrefix(part, "baseline to be established"):
-			out = append(out, T(lang, "reason.baseline"))
-		case part == "no data imported yet":
-			out = append(out, T(lang, "reason.nodata"))
-		case confidenceRE.MatchString(part):
-			out = append(out, Tf(lang, "reason.confidence", confidenceRE.FindStringSubmatch(part)[1]))
-		case strings.HasPrefix(part, "no check-in for"):
-			out = append(out, Tf(lang, "reason.nocheckin", outdatedRE.FindStringSubmatch(part)[1]))
-		case strings.HasPrefix(part, "data last imported"):
-			out = append(out, Tf(lang, "reason.stale", outdatedRE.FindStringSubmatch(part)[1]))
+// reasonText translates a key result's status reasons from their codes.
+func reasonText(reasons []rumbo.StatusReason, lang string) string {
+	out := make([]string, 0, len(reasons))
+	for _, r := range reasons {
+		switch r.Code {
+		case rumbo.ReasonLowConfidence:
+			c := 0
+			if r.Confidence != nil {
+				c = *r.Confidence
+			}
+			out = append(out, Tf(lang, "reason.low_confidence", c))
+		case rumbo.ReasonNoCheckIn, rumbo.ReasonStaleData:
+			out = append(out, Tf(lang, "reason."+string(r.Code), r.Days))
 		default:
-			out = append(out, part)
+			out = append(out, T(lang, "reason."+string(r.Code)))
 		}
 	}
 	return strings.Join(out, "; ")
@@ -211,14 +200,12 @@ func (s *Server) okrRows(ctx context.Context, r *nethttp.Request, c *caller, v *
 func krRow(kr *rumbo.KeyResult, ks rumbo.KRStatus, defs map[string]rumbo.KPIDef, owner string, depth int, c *caller, v *view) okrRow {
 	unit := krUnit(kr, defs)
 	row := okrRow{ID: kr.ID, Depth: depth, Title: kr.Title, URL: "/okrs/kr/" + strconv.FormatInt(kr.ID, 10),
-		Kind: T(v.Lang, "okr.kind."+string(kr.Kind)), Status: ks.Status, Reason: reasonText(ks.Reason, v.Lang),
+		Kind: T(v.Lang, "okr.kind."+string(kr.Kind)), Status: ks.Status, Reason: reasonText(ks.Reasons, v.Lang),
 		Confidence: ks.Confidence, Progress: ks.Progress, Expected: ks.Expected, Reaches: ks.ForecastReaches, Owner: owner}
 	if kr.Scope != "" && kr.ScopeValue != "" {
 		row.Owner = kr.ScopeValue
 	}
-	if m := outdatedRE.FindStringSubmatch(ks.Reason); m != nil {
-		row.Outdated, _ = strconv.Atoi(m[1])
-	}
+	row.Outdated = ks.Outdated()
 	if ks.Confidence != nil {
 		switch n := *ks.Confidence; {
 		case n <= 3:
@@ -240,11 +227,11 @@ func krRow(kr *rumbo.KeyResult, ks rumbo.KRStatus, defs map[string]rumbo.KPIDef,
 }
 
 type okrView struct {
-	Period     string
-	Rows       []okrRow
-	Periods    []string
-	CanApply   bool
-	ApplyLabel string
+	Period   string
+	Rows     []okrRow
+	Periods  []string
+	CanApply bool // and create, edit and delete objectives and key results
+	Done     string
 }
 
 // okrPage is the OKR tree of a quarter as one table.
@@ -261,6 +248,9 @@ func (s *Server) okrPage(w nethttp.ResponseWriter, r *nethttp.Request, c *caller
 	cur := rumbo.PeriodOf(v.Now.In(v.Loc), rumbo.GrainQuarter, v.Loc)
 	ov := &okrView{Period: p.Label, Rows: rows, CanApply: v.Can(string(rumbo.PermOKRsWrite)),
 		Periods: []string{cur.Previous().Label, cur.Label, rumbo.PeriodOf(cur.End, rumbo.GrainQuarter, v.Loc).Label}}
+	if d := r.URL.Query().Get("done"); d == "created" || d == "saved" || d == "deleted" {
+		ov.Done = T(v.Lang, "okr.done."+d)
+	}
 	v.Data = ov
 	return s.render(w, nethttp.StatusOK, "okrs", "", v)
 }
@@ -277,11 +267,13 @@ type krView struct {
 	Chart      chartData
 	History    []checkInRow
 	CanCheckIn bool
+	CanEdit    bool
 	Manual     bool
 	Milestone  bool
 	Items      []rumbo.MilestoneItem
 	Notice     string
-	Error      string
+	Error      string            // about the whole form
+	Errors     map[string]string // by field: value, confidence, blocker, who
 	Form       struct{ Value, Confidence, Comment, Blocker, Who string }
 }
 
@@ -321,7 +313,7 @@ func (s *Server) krDetail(ctx context.Context, r *nethttp.Request, c *caller, v 
 	}
 	kv := &krView{Row: krRow(kr, *ks, defs, owner, 0, c, v), Objective: o.Title, Period: periodText(o.Period, v),
 		Manual: kr.Kind == rumbo.KRManual, Milestone: kr.Kind == rumbo.KRMilestone && kr.MilestoneSource == "", Items: kr.Items}
-	kv.CanCheckIn = v.Can(string(rumbo.PermCheckIn))
+	kv.CanCheckIn, kv.CanEdit = v.Can(string(rumbo.PermCheckIn)), v.Can(string(rumbo.PermOKRsWrite))
 	if kv.CanCheckIn && c.role() == rumbo.RoleMember {
 		if kv.CanCheckIn, err = s.ownsKR(r, c, o, kr); err != nil {
 			return nil, nil, nil, err
@@ -427,13 +419,64 @@ func (s *Server) krCheckIn(w nethttp.ResponseWriter, r *nethttp.Request, c *call
 	comment := strings.TrimSpace(r.PostFormValue("comment"))
 	blocker := strings.TrimSpace(r.PostFormValue("blocker"))
 	who := strings.TrimSpace(r.PostFormValue("who"))
-	fail := func(msg string) error {
+	errs := map[string]string{}
+	ci := rumbo.CheckIn{KRID: kr.ID, Author: c.user.Email, At: s.now()}
+	if confS != "" {
+		n, err := strconv.Atoi(confS)
+		if err != nil || n < 0 || n > 10 {
+			errs["confidence"] = T(v.Lang, "okr.checkin.badconf")
+		} else {
+			ci.Confidence = &n
+			if n <= rumbo.DefaultOKRSettings().LowConfidence {
+				if blocker == "" {
+					errs["blocker"] = T(v.Lang, "okr.checkin.need")
+				}
+				if who == "" {
+					errs["who"] = T(v.Lang, "okr.checkin.need")
+				}
+			}
+		}
+	}
+	if value != "" {
+		var err error
+		switch {
+		case kr.Kind != rumbo.KRManual:
+			errs["value"] = T(v.Lang, "okr.checkin.novalue")
+		case kr.Unit == rumbo.ManualYesNo:
+			if ci.Value, err = checkInValue(value, kr.Unit); err != nil {
+				errs["value"] = T(v.Lang, "okr.checkin.yesno")
+			}
+		default:
+			// A percent key result counts in percent: 40 is 40 %.
+			if ci.Value, err = parseFormNumber(strings.TrimSuffix(value, "%"), v.Lang); err != nil {
+				errs["value"] = T(v.Lang, "okr.checkin.badvalue")
+			}
+		}
+	}
+	if blocker != "" || who != "" {
+		comment = strings.TrimSpace(comment + "\n" + Tf(v.Lang, "okr.checkin.blocked", blocker, who))
+	}
+	ci.Comment = comment
+	done := 0
+	if n, err := strconv.Atoi(r.PostFormValue("done")); err == nil && kr.Kind == rumbo.KRMilestone && n >= 1 && n <= len(kr.Items) {
+		done = n
+		if ci.Comment == "" {
+			ci.Comment = "✓ " + kr.Items[n-1].Title
+		}
+	}
+	if len(errs) == 0 && ci.Value == nil && ci.Confidence == nil && ci.Comment == "" {
+		errs[""] = T(v.Lang, "okr.checkin.empty")
+	}
+	if len(errs) > 0 {
 		kv, _, _, err := s.krDetail(ctx, r, c, v)
 		if err != nil {
 			return err
 		}
-		kv.Error = msg
-		kv.Form.Value, kv.Form.Confidence, kv.Form.Comment, kv.Form.Blocker, kv.Form.Who = value, confS, comment, blocker, who
+		kv.Errors, kv.Error = errs, errs[""]
+		if kv.Error == "" {
+			kv.Error = T(v.Lang, "form.fix")
+		}
+		kv.Form.Value, kv.Form.Confidence, kv.Form.Comment, kv.Form.Blocker, kv.Form.Who = value, confS, strings.TrimSpace(r.PostFormValue("comment")), blocker, who
 		v.Title, v.Nav, v.Data = kv.Row.Title, "okrs", kv
 		status := nethttp.StatusOK
 		if r.Header.Get("HX-Request") == "" {
@@ -441,41 +484,14 @@ func (s *Server) krCheckIn(w nethttp.ResponseWriter, r *nethttp.Request, c *call
 		}
 		return s.render(w, status, "kr", blockFor(r, "kr-detail"), v)
 	}
-	ci := rumbo.CheckIn{KRID: kr.ID, Author: c.user.Email, At: s.now()}
-	if confS != "" {
-		n, err := strconv.Atoi(confS)
-		if err != nil || n < 0 || n > 10 {
-			return fail(Tf(v.Lang, "reason.confidence", confS))
-		}
-		ci.Confidence = &n
-		if n <= rumbo.DefaultOKRSettings().LowConfidence && (blocker == "" || who == "") {
-			return fail(T(v.Lang, "okr.checkin.need"))
-		}
+	if err := ci.Validate(); err != nil {
+		return err
 	}
-	if blocker != "" || who != "" {
-		extra := Tf(v.Lang, "okr.checkin.blocked", blocker, who)
-		comment = strings.TrimSpace(comment + "\n" + extra)
-	}
-	ci.Comment = comment
-	if value != "" {
-		if kr.Kind != rumbo.KRManual {
-			return fail(T(v.Lang, "error.title"))
-		}
-		if ci.Value, err = checkInValue(strings.ReplaceAll(value, ",", "."), kr.Unit); err != nil {
-			return fail(rumbo.ErrorMessage(err))
-		}
-	}
-	if n, err := strconv.Atoi(r.PostFormValue("done")); err == nil && kr.Kind == rumbo.KRMilestone && n >= 1 && n <= len(kr.Items) {
-		kr.Items[n-1].Done = true
+	if done > 0 {
+		kr.Items[done-1].Done = true
 		if err := s.store.UpdateKeyResult(ctx, c.org.ID, kr); err != nil {
 			return err
 		}
-		if ci.Comment == "" {
-			ci.Comment = "✓ " + kr.Items[n-1].Title
-		}
-	}
-	if err := ci.Validate(); err != nil {
-		return fail(rumbo.ErrorMessage(err))
 	}
 	if err := s.store.AddCheckIn(ctx, c.org.ID, &ci); err != nil {
 		return err

@@ -1,12 +1,15 @@
 package http
 
 import (
+	"context"
 	"io/fs"
 	nethttp "net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rumbo-app/rumbo"
 )
 
 func TestWebFormat(t *testing.T) {
@@ -160,5 +163,45 @@ func TestWebEscaping(t *testing.T) {
 		if path == "/kpis/revenue?by=owner" && !strings.Contains(res.body, "&lt;script&gt;alert(2)&lt;/script&gt;") {
 			t.Errorf("GET %s does not show the owner's name as text", path)
 		}
+	}
+}
+
+// TestWebReasons checks that a key result's status reasons show in the
+// viewer's language from their codes: outdated, low confidence.
+func TestWebReasons(t *testing.T) {
+	f := newFixture(t, mustOpen(t))
+	ctx := context.Background()
+	admin := f.session(f.users["admin"], false)
+	loc, _ := f.acme.Location()
+	q := rumbo.PeriodOf(t0.In(loc), rumbo.GrainQuarter, loc)
+	o := &rumbo.Objective{Title: "Clientes", OwnerKind: rumbo.OwnerOrg, Type: rumbo.Committed, Period: q,
+		KeyResults: []rumbo.KeyResult{
+			{Title: "Silencioso", Kind: rumbo.KRManual, Unit: rumbo.ManualNumber, Start: ratOf("0"), Target: ratOf("10")},
+			{Title: "Dudoso", Kind: rumbo.KRManual, Unit: rumbo.ManualNumber, Start: ratOf("0"), Target: ratOf("10")}}}
+	if err := f.db.CreateObjective(ctx, f.acme.ID, o); err != nil {
+		t.Fatal(err)
+	}
+	two := 2
+	if err := f.db.AddCheckIn(ctx, f.acme.ID, &rumbo.CheckIn{KRID: o.KeyResults[1].ID, Value: ratOf("9"), Confidence: &two, Author: "x", At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.srv.okrService().Status(ctx, f.acme, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := st.Objectives[0].KeyResults[0].Outdated()
+	if days < 60 {
+		t.Fatalf("the silent key result is outdated %d days", days)
+	}
+	for _, lang := range []string{"es", "en"} {
+		res := f.do(admin, "GET", "/okrs?period="+q.Label, "", "", "Accept-Language", lang)
+		for _, want := range []string{Tf(lang, "okr.outdated", days), Tf(lang, "reason.no_checkin", days), Tf(lang, "reason.low_confidence", 2)} {
+			if !strings.Contains(res.body, want) {
+				t.Errorf("%s: the OKR page lacks %q", lang, want)
+			}
+		}
+	}
+	if res := f.do(admin, "GET", "/okrs?period="+q.Label, "", "", "Accept-Language", "es"); strings.Contains(res.body, "no check-in for") {
+		t.Errorf("the Spanish page shows the English reason")
 	}
 }

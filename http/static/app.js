@@ -1,14 +1,17 @@
 // Rumbo's web app: draws the charts from the page's JSON blocks, sorts
 // tables, sends settings forms to the API with the session's CSRF token and
-// asks for the blocker on low-confidence check-ins. No build step.
+// the page's organisation, shows the fields of a key result's kind and asks
+// for the blocker on low-confidence check-ins. No build step.
 (function () {
   "use strict";
   var charts = [];
   var lang = document.body.getAttribute("data-lang") || "es";
   var nf = new Intl.NumberFormat(lang === "en" ? "en-GB" : "es-ES", { maximumFractionDigits: 1 });
 
-  function csrf() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRF-Token"] || ""; } catch (e) { return ""; }
+  // The page's headers for the API: the session's CSRF token and the
+  // organisation the page shows (X-Rumbo-Org), as htmx sends them.
+  function pageHeaders() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}"); } catch (e) { return {}; }
   }
 
   function dataOf(id) {
@@ -131,6 +134,7 @@
       else el.form.requestSubmit();
     }
     if (el.id === "ci-conf") blocker(el);
+    if (el.name === "kr_kind" && el.form) kinds(el.form);
   });
   document.addEventListener("input", function (ev) { if (ev.target.id === "ci-conf") blocker(ev.target); });
 
@@ -140,6 +144,18 @@
     var low = input.value !== "" && +input.value <= +(input.getAttribute("data-low") || 3);
     fs.hidden = !low;
     fs.querySelectorAll("input").forEach(function (i) { i.required = low; });
+  }
+
+  // The key result form shows only the fields of the chosen kind; the
+  // others are disabled, so that they are neither sent nor validated.
+  function kinds(form) {
+    var k = form.querySelector('[name="kr_kind"]');
+    if (!k) return;
+    form.querySelectorAll("[data-kinds]").forEach(function (box) {
+      var on = box.getAttribute("data-kinds").split(" ").indexOf(k.value) >= 0;
+      box.hidden = !on;
+      box.querySelectorAll("input, select, textarea").forEach(function (x) { x.disabled = !on; });
+    });
   }
 
   // Forms and buttons with data-api-method call the JSON API.
@@ -158,7 +174,7 @@
       var cf = form.getAttribute("data-confirm-field");
       if (cf && form.elements[cf] && form.elements[cf].value !== form.elements[cf].getAttribute("data-initial") && !window.confirm(form.getAttribute("data-confirm"))) return;
     }
-    var opts = { method: method, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin" };
+    var opts = { method: method, headers: pageHeaders(), credentials: "same-origin" };
     if (method !== "DELETE" && !(form.hasAttribute && form.hasAttribute("data-api-nobody"))) {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body);
@@ -198,6 +214,7 @@
 
   function start() {
     draw(document);
+    document.querySelectorAll("form.okr-form").forEach(kinds);
     if (window.htmx) htmx.onLoad(function (el) { draw(el); var c = el.querySelector && el.querySelector("#ci-conf"); if (c) blocker(c); });
     var c = document.getElementById("ci-conf");
     if (c) blocker(c);
