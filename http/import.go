@@ -59,10 +59,12 @@ func (ir *importRunner) progressOf(id int64) (float64, bool) {
 }
 
 // Close stops the import jobs in flight (their transactions roll back and
-// they are marked failed) and waits for them.
+// they are marked failed) and waits for them and for the KPI answers being
+// refreshed in the background.
 func (s *Server) Close() {
 	s.jobs.cancel()
 	s.jobs.wg.Wait()
+	s.results.wait()
 }
 
 // upload is a multipart request's file, spooled to a temporary directory,

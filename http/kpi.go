@@ -1,12 +1,14 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"math/big"
 	nethttp "net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rumbo-app/rumbo"
@@ -25,8 +27,12 @@ func (s *Server) listKPIs(w nethttp.ResponseWriter, r *nethttp.Request, c *calle
 
 // kpiDef returns the definition of the KPI named by the path's {key}, or ENOTFOUND.
 func (s *Server) kpiDef(r *nethttp.Request, c *caller) (*rumbo.KPIDef, error) {
-	key := r.PathValue("key")
-	defs, err := s.engine.Definitions(r.Context(), c.org)
+	return s.findKPIDef(r.Context(), c.org, r.PathValue("key"))
+}
+
+// findKPIDef returns the organisation's definition of the KPI, or ENOTFOUND.
+func (s *Server) findKPIDef(ctx context.Context, org *rumbo.Org, key string) (*rumbo.KPIDef, error) {
+	defs, err := s.engine.Definitions(ctx, org)
 	if err != nil {
 		return nil, err
 	}
@@ -38,9 +44,26 @@ func (s *Server) kpiDef(r *nethttp.Request, c *caller) (*rumbo.KPIDef, error) {
 	return nil, rumbo.Errorf(rumbo.ENOTFOUND, "unknown KPI %q (GET /api/v1/kpis lists them)", key)
 }
 
+// locations memoises the organisations' time zones by name:
+// time.LoadLocation reads and parses the zone database at each call.
+var locations sync.Map // string → *time.Location
+
+// orgLocation returns org.Location(), memoised.
+func orgLocation(org *rumbo.Org) (*time.Location, error) {
+	if loc, ok := locations.Load(org.TimeZone); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := org.Location()
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(org.TimeZone, loc)
+	return loc, nil
+}
+
 // period returns the period chosen by period or from/to, nil for the default.
 func period(org *rumbo.Org, p, from, to string) (*rumbo.Period, error) {
-	loc, err := org.Location()
+	loc, err := orgLocation(org)
 	if err != nil {
 		return nil, err
 	}
@@ -94,30 +117,43 @@ func (s *Server) kpiValues(w nethttp.ResponseWriter, r *nethttp.Request, c *call
 		}
 		q.Filters = append(q.Filters, metric.Filter{Field: k, Value: v})
 	}
-	if _, err := s.kpiDef(r, c); err != nil {
+	// A cached answer needs no look-up of the definitions: only known KPIs
+	// are computed and cached. The computation may outlive the request (a
+	// background refresh): it uses only the organisation and the query.
+	org := c.org
+	e, err := s.results.get(r.Context(), cacheKey(org, q), func(ctx context.Context) (*metric.Result, error) {
+		if _, err := s.findKPIDef(ctx, org, q.Key); err != nil {
+			return nil, err
+		}
+		return s.engine.Compute(ctx, org, q)
+	})
+	if err != nil {
 		return err
 	}
-	key := cacheKey(c.org, q)
-	res, ok := s.results.get(key)
-	if !ok {
-		if res, err = s.engine.Compute(r.Context(), c.org, q); err != nil {
-			return err
-		}
-		s.results.put(key, res)
-	}
-	if res.By == "owner" && !c.seesOthers() {
+	if e.res.By == "owner" && !c.seesOthers() {
 		// The cached result is shared: filter a copy.
-		own := *res
+		own := *e.res
 		own.Rows = nil
-		for _, row := range res.Rows {
+		for _, row := range e.res.Rows {
 			if c.member.Person != "" && strings.EqualFold(row.Group["owner"], c.member.Person) {
 				own.Rows = append(own.Rows, row)
 			}
 		}
-		res = &own
+		writeJSON(w, nethttp.StatusOK, &own)
+		return nil
 	}
-	writeJSON(w, nethttp.StatusOK, res)
+	writeJSONBody(w, nethttp.StatusOK, e.body)
 	return nil
+}
+
+// writeJSONBody writes a body encoded by encodeJSON, as writeJSON would.
+func writeJSONBody(w nethttp.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
 }
 
 // bandsJSON is a KPI's health bands.
