@@ -27,11 +27,12 @@ import (
 //   - a deal's market, channel, campaign and cycle start come from its lead:
 //     a batch of leads replaces the deals that refer to them.
 //
-// A change of a name the aggregates keep (a person, market or campaign
-// updated or deleted), a family whose aggregates were never built, or an
-// organisation's new time zone rebuilds the family from the raw rows
-// instead. TestIncrementalEqualsRebuild checks, on both engines, that after
-// random writes and deletes the stored aggregates equal a rebuild.
+// A new name the aggregates keep (a person, market or campaign renamed), a
+// family whose aggregates were never built, or an organisation's new time
+// zone rebuilds the family from the raw rows instead. The metric package's
+// TestAggregatesEqualRawRecords and TestWritesKeepAggregates check, on both
+// engines, that after random writes and deletes the stored aggregates equal
+// a rebuild.
 
 // A write that changes a large share of a family's records (an initial or a
 // full re-import) rebuilds the family at commit instead: keeping a delta costs
