@@ -67,6 +67,10 @@ type WriteOptions struct {
 	// Now is the time recorded as the import time of every entity written
 	// and as first_seen_at of new deals.
 	Now time.Time
+	// Expect, when known, is how many records the write will put (the rows
+	// of an import file): a hint that lets the store choose up front how to
+	// keep what it derives from them.
+	Expect int
 }
 
 // Writer upserts records inside one transaction.

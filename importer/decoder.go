@@ -35,6 +35,7 @@ type Decoder struct {
 	nfields int // fields in the current row
 	vals    []value
 	errs    []RowError
+	rows    int             // data rows the detection pass counted
 	ids     *dupFinder      // hashes the external ids
 	dups    map[idKey]int32 // the repeated ids' hashes → first line
 }
@@ -122,6 +123,10 @@ func resolveMapping(file string, opts Options) (*Mapping, error) {
 
 // File returns the file's name as messages show it.
 func (d *Decoder) File() string { return d.src.name }
+
+// Rows returns how many data rows the file holds, bad ones included but for
+// rows with the wrong number of columns or that cannot be parsed.
+func (d *Decoder) Rows() int { return d.rows }
 
 // Line returns the line of the row Next returned last.
 func (d *Decoder) Line() int { return d.line }
@@ -337,6 +342,7 @@ func (d *Decoder) detect(m *Mapping) error {
 		if blank(rec) || len(rec) < d.width || len(rec) > d.width && !blank(rec[d.width:]) {
 			continue // skipped or refused whole by the decoding pass
 		}
+		d.rows++
 		if id := d.cell(idc, rec); id != "" {
 			line, _ := d.r.FieldPos(0)
 			if err := d.ids.add(id, line); err != nil {

@@ -141,7 +141,7 @@ func ImportFile(ctx context.Context, rs rumbo.RecordService, orgID int64, path s
 	if now.IsZero() {
 		now = time.Now()
 	}
-	wopts := rumbo.WriteOptions{StrictRefs: opts.StrictRefs, Now: now}
+	wopts := rumbo.WriteOptions{StrictRefs: opts.StrictRefs, Now: now, Expect: d.Rows()}
 	err = rs.Write(ctx, orgID, wopts, func(w rumbo.Writer) error {
 		b := batch{recs: make([]rumbo.Record, 0, batchSize), pos: make([]Pos, 0, batchSize)}
 		for n := 0; ; n++ {

@@ -36,10 +36,12 @@ import (
 
 // A write that changes a large share of a family's records (an initial or a
 // full re-import) rebuilds the family at commit instead: keeping a delta costs
-// about five times as much per changed record as a rebuild per stored one.
-// rebuildMin keeps small organisations on deltas.
+// about four times as much per changed record as a rebuild per stored one.
+// The write's changes so far count, or the records it expects to put
+// (rumbo.WriteOptions.Expect) when that is more. rebuildMin keeps small
+// organisations on deltas.
 var (
-	rebuildShare = 5      // rebuild when changes exceed the family's records / rebuildShare
+	rebuildShare = 4      // rebuild when changes exceed the family's records / rebuildShare
 	rebuildMin   = 20_000 // … and this many records
 )
 
@@ -181,7 +183,9 @@ func (w *writer) aggBefore(ctx context.Context, e rumbo.Entity, xids []string) (
 		size += d.size[f]
 		rebuild = rebuild && d.rebuild[f]
 	}
-	if !rebuild && d.changes[fams[0]] > rebuildMin && int64(d.changes[fams[0]]) > size/int64(rebuildShare) {
+	// The changes so far, or those the write expects (an import's rows).
+	n := max(d.changes[fams[0]], w.opts.Expect)
+	if !rebuild && n > rebuildMin && int64(n) > size/int64(rebuildShare) {
 		if err := w.rebuildFamilies(ctx, fams); err != nil {
 			return nil, err
 		}

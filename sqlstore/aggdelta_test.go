@@ -34,9 +34,10 @@ func TestWritesKeepAggregates(t *testing.T) {
 			}
 			return d
 		}
+		expect := 0
 		write := func(batches ...[]rumbo.Record) {
 			t.Helper()
-			err := db.Write(ctx, org.ID, rumbo.WriteOptions{Now: base.AddDate(0, 3, 0)}, func(w rumbo.Writer) error {
+			err := db.Write(ctx, org.ID, rumbo.WriteOptions{Now: base.AddDate(0, 3, 0), Expect: expect}, func(w rumbo.Writer) error {
 				for _, recs := range batches {
 					outs, errs := make([]rumbo.Outcome, len(recs)), make([]error, len(recs))
 					if err := rumbo.PutAll(ctx, w, recs, outs, errs); err != nil {
@@ -71,10 +72,14 @@ func TestWritesKeepAggregates(t *testing.T) {
 			small = append(small, deal(i, rumbo.DealWon)) // updates: a delta
 		}
 		for i := 100; i < 130; i++ {
-			large = append(large, deal(i, rumbo.DealWon)) // 40 changes > 100/5: a rebuild at commit
+			large = append(large, deal(i, rumbo.DealWon)) // 40 changes > 100/4: a rebuild at commit
 		}
 		write(small, large)
 		sqlstoretest.CheckAggregates(t, db, org.ID, "after a write that switched to a rebuild")
+
+		expect = 500 // an import of 500 rows: a rebuild from its first batch
+		write([]rumbo.Record{deal(3, rumbo.DealLost), deal(140, rumbo.DealWon)})
+		sqlstoretest.CheckAggregates(t, db, org.ID, "after a write expecting many records")
 
 		if err := db.Delete(ctx, org.ID, rumbo.EntityDeals, []string{"D1", "D2", "D120"}); err != nil {
 			t.Fatal(err)
