@@ -54,6 +54,14 @@ type result struct {
 	DashboardIters   int     `json:"dashboard_iterations"`
 	RawSQLIterations int     `json:"raw_sql_iterations"`
 	RawSQLTimedOut   bool    `json:"raw_sql_timed_out,omitempty"`
+
+	// The warm dashboard's parts: the KPIs (ComputeAll) and the template
+	// OKRs' status, p50 of each.
+	DashboardKPIsP50 float64 `json:"dashboard_kpis_p50_ms"`
+	DashboardOKRP50  float64 `json:"dashboard_okr_p50_ms"`
+	// The HTTP phase's figures (http_rps, http_p99_ms, http_errors, …),
+	// inlined; absent when it did not run.
+	*HTTPResult
 }
 
 func main() {
@@ -78,6 +86,20 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "http" {
+		if err := httpCommand(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench http:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		if err := serveProfiled(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -91,11 +113,14 @@ func run() error {
 	rumboBin := flag.String("rumbo", "rumbo", "the rumbo binary")
 	duckBin := flag.String("duckdb", "", "the DuckDB peer binary (bench/duckdb); empty: skipped")
 	sqlFile := flag.String("sql", "bench/sql/dashboard.sql", "the dashboard SQL of the peers")
-	pgURL := flag.String("pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server for --db postgres")
+	pgURL := flag.String("pg", defaultPG, "PostgreSQL server for --db postgres")
 	iters := flag.Int("iters", 30, "warm dashboard iterations")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the warm dashboard runs to this file")
 	reuse := flag.Bool("reuse", false, "reuse the databases and import figures of the last run of this scale and engine")
 	rawTimeout := flag.Duration("raw-timeout", 5*time.Minute, "give up the plain SQL peer after this long (its figure is then a lower bound); 0 skips it, keeping a --reuse run's figure")
+	httpDuration := flag.Duration("http-duration", 30*time.Second, "how long the HTTP phase sends KPI reads; 0 skips it")
+	httpConns := flag.Int("http-conns", 64, "concurrent keep-alive connections of the HTTP phase")
+	httpProfile := flag.String("http-cpuprofile", "", "write a CPU profile of the server during the HTTP phase to this file (served by `bench serve`, the same handler, instead of rumbo serve)")
 	flag.Parse()
 	sc, ok := scales[strings.ToUpper(*scaleName)]
 	if !ok {
@@ -147,6 +172,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if err := setupOKRs(ctx, db, org, benchNow); err != nil {
+		db.Close()
+		return err
+	}
 	probe, err := dashboardQueries(ctx, metric.New(db, func() time.Time { return benchNow }), org, benchNow, nil)
 	db.Close()
 	if err != nil {
@@ -175,12 +204,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	eng := metric.New(db, func() time.Time { return benchNow })
-	qs, err := dashboardQueries(ctx, eng, org, benchNow, nil)
+	d := newDash(db, benchNow)
+	qs, err := dashboardQueries(ctx, d.eng, org, benchNow, nil)
 	if err != nil {
 		return err
 	}
-	var warm []time.Duration
+	var warm, kpis, okrs []time.Duration
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -191,18 +220,20 @@ func run() error {
 	}
 	for i := 0; i < *iters+2; i++ {
 		t0 := time.Now()
-		rows, rev, err := dashboard(ctx, eng, org, benchNow, qs)
+		rows, rev, err := dashboard(ctx, d, org, benchNow, qs)
 		if err != nil {
 			return err
 		}
 		if i >= 2 { // two warm-up runs
 			warm = append(warm, time.Since(t0))
+			kpis, okrs = append(kpis, d.kpis), append(okrs, d.okr)
 		}
 		res.DashboardRows, res.Revenue = rows, rev
 	}
 	db.Close()
 	res.DashboardIters = len(warm)
 	res.DashboardP50, res.DashboardP95 = ms(percentile(warm, 0.5)), ms(percentile(warm, 0.95))
+	res.DashboardKPIsP50, res.DashboardOKRP50 = ms(percentile(kpis, 0.5)), ms(percentile(okrs, 0.5))
 	say("dashboard: p50 %.1f ms, p95 %.1f ms, cold %.1f ms", res.DashboardP50, res.DashboardP95, res.DashboardCold)
 
 	stmts, err := readStatements(*sqlFile)
@@ -253,6 +284,17 @@ duck:
 		}
 		res.DuckDB, res.DuckDBLoadMS, res.DuckRevenue = d.P50MS, d.LoadMS, d.Revenue
 	}
+	res.HTTPResult = nil
+	if *httpDuration > 0 {
+		say("HTTP under load")
+		h, err := httpPhase(ctx, httpOptions{rumbo: *rumboBin, dsn: dsn, postgres: postgres, pgURL: *pgURL, data: data,
+			work: filepath.Join(*dir, "http-"+res.DB+"-"+sc.Name), conns: *httpConns, duration: *httpDuration,
+			cpuProfile: *httpProfile, queries: qs})
+		if err != nil {
+			return fmt.Errorf("http: %w", err)
+		}
+		res.HTTPResult = h
+	}
 	growth(&res, *dir)
 	report(res)
 	return nil
@@ -275,12 +317,12 @@ func cold(args []string) error {
 	if err != nil {
 		return err
 	}
-	eng := metric.New(db, func() time.Time { return benchNow })
-	qs, err := dashboardQueries(ctx, eng, org, benchNow, strings.Split(args[1], ","))
+	d := newDash(db, benchNow)
+	qs, err := dashboardQueries(ctx, d.eng, org, benchNow, strings.Split(args[1], ","))
 	if err != nil {
 		return err
 	}
-	if _, _, err := dashboard(ctx, eng, org, benchNow, qs); err != nil {
+	if _, _, err := dashboard(ctx, d, org, benchNow, qs); err != nil {
 		return err
 	}
 	fmt.Println(int64(time.Since(start)))
@@ -358,6 +400,7 @@ func report(r result) {
 	fmt.Fprintf(tw, "import deals (rumbo import)\t%.0f rows/s\t%.2f s, peak RSS %.0f MB\n", r.ImportRowsPerS, r.ImportS, r.ImportPeakRSSMB)
 	fmt.Fprintf(tw, "import deals (bare driver)\t%.0f rows/s\t%.2f s (rumbo ÷ bare time: %.2f)\n", r.BareRowsPerS, r.BareS, r.ImportS/r.BareS)
 	fmt.Fprintf(tw, "dashboard warm p50 / p95\t%.1f ms / %.1f ms\t%d iterations, %d rows\n", r.DashboardP50, r.DashboardP95, r.DashboardIters, r.DashboardRows)
+	fmt.Fprintf(tw, "  of which KPIs / OKR status (p50)\t%.1f ms / %.1f ms\t\n", r.DashboardKPIsP50, r.DashboardOKRP50)
 	fmt.Fprintf(tw, "dashboard cold\t%.1f ms\tnew process, median of 3\n", r.DashboardCold)
 	if r.DuckDB > 0 {
 		fmt.Fprintf(tw, "DuckDB, same numbers\t%.1f ms\tload %.0f ms (rumbo p50 ÷ DuckDB: %.2f)\n", r.DuckDB, r.DuckDBLoadMS, r.DashboardP50/r.DuckDB)
@@ -374,6 +417,7 @@ func report(r result) {
 	}
 	fmt.Fprintf(tw, "revenue this quarter\t%s\tSQL %s, DuckDB %s (minor units)\n", r.Revenue, r.RawRevenue, r.DuckRevenue)
 	fmt.Fprintf(tw, "setup: bulk load of other entities\t%.1f s\taggregate rebuild %.1f s\n", r.BulkLoadS, r.RebuildS)
+	reportHTTP(tw, r.HTTPResult)
 	tw.Flush()
 	b, _ := json.Marshal(r)
 	fmt.Println(string(b))
@@ -413,7 +457,12 @@ func profileImport(args []string) error {
 	return nil
 }
 
-// probe prints the time of each dashboard query: bench probe DSN.
+// probe prints the time of each dashboard query: bench probe DSN [PROFILE
+// [raw|kpis|okr]]. With PROFILE it writes a CPU profile of 200 dashboards
+// (KPIs and OKR status, as the benchmark measures them; with kpis, the KPIs
+// alone) and prints their p50 and p95, then the p50 of each part alone and
+// of the queries computed one by one; with raw, the time of the dashboard
+// from raw records; with okr, it profiles three OKR statuses alone.
 func probe(args []string) error {
 	ctx := context.Background()
 	db, err := sqlstore.Open(ctx, args[0], sqlstore.Options{})
@@ -425,7 +474,32 @@ func probe(args []string) error {
 	if err != nil {
 		return err
 	}
-	eng := metric.New(db, func() time.Time { return benchNow })
+	kpisOnly := len(args) > 2 && args[2] == "kpis"
+	if !kpisOnly {
+		if err := setupOKRs(ctx, db, org, benchNow); err != nil {
+			return err
+		}
+	}
+	d := newDash(db, benchNow)
+	eng := d.eng
+	if len(args) > 2 && args[2] == "okr" {
+		// The OKR status alone, three times, under the profiler.
+		f, err := os.Create(args[1])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+		for i := 0; i < 3; i++ {
+			t0, c0 := time.Now(), cpuTime()
+			if _, err := okrStatus(ctx, d.okrs, org, benchNow); err != nil {
+				return err
+			}
+			fmt.Printf("OKR status: %.1f ms, CPU %.1f ms\n", ms(time.Since(t0)), ms(cpuTime()-c0))
+		}
+		return nil
+	}
 	qs, err := dashboardQueries(ctx, eng, org, benchNow, nil)
 	if err != nil {
 		return err
@@ -437,39 +511,72 @@ func probe(args []string) error {
 		}
 		fmt.Printf("%-24s grain=%-5s by=%-6s %v\n", q.Key, q.Grain, q.By, time.Since(t0))
 	}
-	if len(args) > 1 {
-		f, err := os.Create(args[1])
-		if err != nil {
+	if len(args) < 2 {
+		return nil
+	}
+	// The process's CPU time per run is less sensitive than wall time to
+	// the other work of a shared machine.
+	var cpu time.Duration
+	timed := func(n int, fn func() error) ([]time.Duration, error) {
+		var ds []time.Duration
+		c0 := cpuTime()
+		defer func() { cpu = (cpuTime() - c0) / time.Duration(n) }()
+		for i := 0; i < n; i++ {
+			t0 := time.Now()
+			if err := fn(); err != nil {
+				return nil, err
+			}
+			ds = append(ds, time.Since(t0))
+		}
+		return ds, nil
+	}
+	f, err := os.Create(args[1])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	pprof.StartCPUProfile(f)
+	run := func() error { _, _, err := dashboard(ctx, d, org, benchNow, qs); return err }
+	what := "dashboard (KPIs and OKR status)"
+	if kpisOnly {
+		run = func() error { _, err := eng.ComputeAll(ctx, org, qs); return err }
+		what = "KPIs alone (ComputeAll)"
+	}
+	ds, err := timed(200, run)
+	pprof.StopCPUProfile()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: p50 %.1f ms, p95 %.1f ms, CPU %.1f ms per run (profiled)\n", what, ms(percentile(ds, 0.5)), ms(percentile(ds, 0.95)), ms(cpu))
+	if !kpisOnly {
+		if ds, err = timed(20, func() error { _, err := eng.ComputeAll(ctx, org, qs); return err }); err != nil {
 			return err
 		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-		t0 := time.Now()
-		for i := 0; i < 50; i++ {
-			if _, err := eng.ComputeAll(ctx, org, qs); err != nil {
+		fmt.Printf("KPIs alone (ComputeAll): p50 %.1f ms, CPU %.1f ms per run\n", ms(percentile(ds, 0.5)), ms(cpu))
+		if ds, err = timed(20, func() error { _, err := okrStatus(ctx, d.okrs, org, benchNow); return err }); err != nil {
+			return err
+		}
+		fmt.Printf("OKR status alone: p50 %.1f ms, CPU %.1f ms per run\n", ms(percentile(ds, 0.5)), ms(cpu))
+	}
+	if ds, err = timed(5, func() error {
+		for _, q := range qs {
+			if _, err := eng.Compute(ctx, org, q); err != nil {
 				return err
 			}
 		}
-		fmt.Printf("ComputeAll: %v per dashboard\n", time.Since(t0)/50)
-		t0 = time.Now()
-		for i := 0; i < 10; i++ {
-			for _, q := range qs {
-				if _, err := eng.Compute(ctx, org, q); err != nil {
-					return err
-				}
-			}
-		}
-		fmt.Printf("Compute one by one: %v per dashboard\n", time.Since(t0)/10)
-		pprof.StopCPUProfile()
-		if len(args) < 3 {
-			return nil
-		}
-		t0 = time.Now()
-		if _, err := eng.Raw().ComputeAll(ctx, org, qs); err != nil {
-			return err
-		}
-		fmt.Printf("raw records (ComputeAll): %v per dashboard\n", time.Since(t0))
+		return nil
+	}); err != nil {
+		return err
 	}
+	fmt.Printf("KPIs one by one (Compute): p50 %.1f ms\n", ms(percentile(ds, 0.5)))
+	if len(args) < 3 || args[2] != "raw" {
+		return nil
+	}
+	t0 := time.Now()
+	if _, err := eng.Raw().ComputeAll(ctx, org, qs); err != nil {
+		return err
+	}
+	fmt.Printf("raw records (ComputeAll): %v per dashboard\n", time.Since(t0))
 	return nil
 }
 

@@ -11,12 +11,12 @@ package metric
 import (
 	"context"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/rumbo-app/rumbo"
-	"github.com/rumbo-app/rumbo/metric/agg"
 )
 
 // Source is what the engine reads: the organisation's records, targets,
@@ -28,11 +28,14 @@ type Source interface {
 	AllBands(ctx context.Context, orgID int64) (map[string]rumbo.Bands, error)
 }
 
-// Engine computes KPIs. It keeps no state between calls.
+// Engine computes KPIs. It keeps no state between calls; a Session keeps
+// what it read for one request.
 type Engine struct {
-	src Source
-	now func() time.Time
-	raw bool // never read aggregates
+	src     Source
+	now     func() time.Time
+	raw     bool     // never read aggregates
+	session bool     // src memoises its reads (Session)
+	agg     *memoAgg // a session's aggregate reads; nil: one per Compute
 }
 
 // New returns an engine reading from store, with now as its clock.
@@ -87,7 +90,7 @@ type cell struct {
 	n        int        // records counted
 	xs       []*big.Rat // samples, for means and medians
 	missing  int        // records lacking the measured field
-	h        *agg.Cell  // aggregated samples (count, sum, histogram), for means and medians
+	h        *meanCell  // aggregated samples (count, sum, histogram), for means and medians
 }
 
 func (c *cell) addNum(x *big.Rat) {
@@ -146,8 +149,9 @@ type calc struct {
 	r      *resolver
 	pieces []rumbo.Period
 	custom map[string]rumbo.KPIDef
-	depth  int             // formula nesting
-	agg    AggregateSource // nil: raw records only
+	depth  int      // formula nesting
+	agg    *memoAgg // nil: raw records only
+	sorted []string // the groups finish sorted last
 }
 
 func (c *calc) newGrid() *grid {
@@ -210,26 +214,55 @@ func (c *calc) groups(g *grid) []string {
 	for k := range g.cells {
 		seen[k.group] = true
 	}
-	return sortGroups(seen)
+	c.sorted = sortGroups(seen)
+	return c.sorted
+}
+
+// sameSet reports whether list holds exactly the names of set, once each.
+func sameSet(list []string, set map[string]bool) bool {
+	if len(list) != len(set) {
+		return false
+	}
+	for _, g := range list {
+		if !set[g] {
+			return false
+		}
+	}
+	return true
 }
 
 func sortGroups(seen map[string]bool) []string {
-	var gs []string
+	// Each name lower-cased once, not at each comparison.
+	type named struct{ g, lower string }
+	ns := make([]named, 0, len(seen))
 	for k := range seen {
-		gs = append(gs, k)
+		ns = append(ns, named{k, strings.ToLower(k)})
 	}
-	sort.Slice(gs, func(i, j int) bool {
-		if (gs[i] == "") != (gs[j] == "") {
-			return gs[j] == ""
+	slices.SortFunc(ns, func(a, b named) int {
+		if (a.g == "") != (b.g == "") {
+			if b.g == "" {
+				return -1
+			}
+			return 1
 		}
-		return strings.ToLower(gs[i]) < strings.ToLower(gs[j]) || (strings.EqualFold(gs[i], gs[j]) && gs[i] < gs[j])
+		switch {
+		case a.lower < b.lower || (a.g < b.g && strings.EqualFold(a.g, b.g)):
+			return -1
+		case b.lower < a.lower || (b.g < a.g && strings.EqualFold(a.g, b.g)):
+			return 1
+		}
+		return 0
 	})
+	gs := make([]string, len(ns))
+	for i := range ns {
+		gs[i] = ns[i].g
+	}
 	return gs
 }
 
 // Compute computes one KPI for the query.
 func (e *Engine) Compute(ctx context.Context, org *rumbo.Org, q Query) (*Result, error) {
-	loc, err := org.Location()
+	loc, err := e.location(org)
 	if err != nil {
 		return nil, err
 	}
@@ -273,13 +306,13 @@ func (e *Engine) Compute(ctx context.Context, org *rumbo.Org, q Query) (*Result,
 	d := newDataset(ctx, e.src, org.ID)
 	c := &calc{ctx: ctx, e: e, org: org, loc: loc, now: now, d: d,
 		r: &resolver{d: d, by: by, filters: q.Filters}, pieces: pieces, custom: custom}
-	if as, ok := e.src.(AggregateSource); ok && !e.raw {
-		spans, built, err := as.AggregateSpans(ctx, org.ID)
+	if ma := e.aggReader(); ma != nil && !e.raw {
+		spans, built, err := ma.spans(ctx, org.ID)
 		if err != nil {
 			return nil, err
 		}
 		if built {
-			d.spans, c.agg = spans, as
+			d.spans, c.agg = spans, ma
 		}
 	}
 	outs, err := sp.eval(c)
@@ -296,6 +329,27 @@ func (e *Engine) Compute(ctx context.Context, org *rumbo.Org, q Query) (*Result,
 		return nil, err
 	}
 	return res, nil
+}
+
+// location returns the organisation's time zone, loaded once per batch
+// (time.LoadLocation reads the zone database at each call).
+func (e *Engine) location(org *rumbo.Org) (*time.Location, error) {
+	if e.agg == nil {
+		return org.Location()
+	}
+	return once(e.agg.memo, "zone "+org.TimeZone, org.Location)
+}
+
+// aggReader returns the reader of the batch's aggregates, or a new one for
+// one Compute call; nil when the source keeps no aggregates.
+func (e *Engine) aggReader() *memoAgg {
+	if e.agg != nil {
+		return e.agg
+	}
+	if as, ok := e.src.(AggregateSource); ok {
+		return newMemoAgg(e.src, as, false)
+	}
+	return nil
 }
 
 func (e *Engine) customByKey(ctx context.Context, org *rumbo.Org) (map[string]rumbo.KPIDef, error) {
@@ -328,15 +382,20 @@ func (e *Engine) rows(c *calc, sp *spec, outs map[cellKey]out, res *Result) erro
 	for k := range outs {
 		seen[k.group] = true
 	}
-	groups := sortGroups(seen)
+	groups := c.sorted
+	if !sameSet(groups, seen) {
+		groups = sortGroups(seen)
+	}
+	res.Rows = make([]Row, 0, len(outs))
 	for i, p := range c.pieces {
+		elapsed := p.Elapsed(c.now)
 		for _, g := range groups {
 			o, ok := outs[cellKey{i, g}]
 			if !ok {
 				continue
 			}
 			row := Row{Period: p.Label, Start: p.Start, End: p.End, Value: o.value, Stats: o.stats,
-				Immature: o.immature, Elapsed: p.Elapsed(c.now), Health: rumbo.HealthNone}
+				Immature: o.immature, Elapsed: elapsed, Health: rumbo.HealthNone}
 			if c.r.by != "" {
 				row.Group = map[string]string{c.r.by: g}
 			}

@@ -2,9 +2,7 @@ package metric
 
 import (
 	"context"
-	"math"
 	"math/big"
-	"slices"
 	"sort"
 	"time"
 
@@ -21,12 +19,30 @@ import (
 // query (customer or custom-field breakdowns, filters across dimensions,
 // custom aggregate KPIs, activities by market…) reads the raw records.
 type AggregateSource interface {
-	// Aggregates returns the rows the query selects; ok is false when the
-	// aggregates of a measure were never built.
-	Aggregates(ctx context.Context, orgID int64, q agg.Query) (rows []agg.Row, ok bool, err error)
-	// OpenEvents returns the agg.OpenIn and agg.OpenOut events of the kind
-	// at instants in [from, to], one row per measure and dimension.
-	OpenEvents(ctx context.Context, orgID int64, kind string, from, to time.Time) ([]agg.Row, error)
+	// ReadAggregates calls fn with each row the query selects: its key,
+	// count, sum and count without value, and its histogram encoded as by
+	// agg.EncodeHist (nil when empty or left out); k and hist are valid
+	// during the call only.
+	ReadAggregates(ctx context.Context, orgID int64, q agg.Query, fn func(k *agg.Key, n, s, m int64, hist []byte) error) error
+	// SumAggregatesBefore calls fn with, for each of the measures and each
+	// dimension value of the kind, the sums of the year rows starting
+	// before year, the quarter rows starting in [year, quarter) and the
+	// month rows starting in [quarter, month).
+	SumAggregatesBefore(ctx context.Context, orgID int64, kind string, measures []string, year, quarter, month int64,
+		fn func(measure, dim string, n, s, m int64) error) error
+	// OpenEvents returns the agg.OpenIn and agg.OpenOut events at instants
+	// in [from, to], one row of grain year per measure, kind and dimension.
+	OpenEvents(ctx context.Context, orgID int64, from, to time.Time) ([]agg.Row, error)
+	// FactsBetween returns the facts of the measures at instants in
+	// [from, to], computed from the raw records as the aggregates are: one
+	// row of grain year per measure, kind and dimension (rows of other
+	// measures may come too).
+	FactsBetween(ctx context.Context, orgID int64, measures []string, from, to time.Time) ([]agg.Row, error)
+	// ActivitiesBetween calls fn with the type and time in Unix seconds
+	// (with owners, the owner) of each activity at an instant in
+	// [from, to), for the breakdowns and filters by type the aggregates do
+	// not keep.
+	ActivitiesBetween(ctx context.Context, orgID int64, from, to time.Time, owners bool, fn func(typ, owner string, at int64)) error
 	// AggregateSpans returns what DataSpans returns, without scanning the
 	// records; ok is false when the aggregates were never built.
 	AggregateSpans(ctx context.Context, orgID int64) (spans map[rumbo.Entity]rumbo.DataSpan, ok bool, err error)
@@ -185,8 +201,19 @@ type gkey struct {
 	start int64
 }
 
+// tail is the end of a piece that is no whole period: the aggregate of the
+// period that holds it, less the facts in [from, to] (after the piece's
+// end, to the end of that period).
+type tail struct {
+	piece    int
+	from, to time.Time
+}
+
 // keysOf cuts a piece into whole periods the measures keep for the kind.
-func (c *calc) keysOf(p rumbo.Period, ms []string, kind string) ([]gkey, bool) {
+// A piece that ends inside a period (a quarter to date) ends with the
+// smallest period kept that holds its end, and its tail says which facts
+// to take away; tail is nil otherwise.
+func (c *calc) keysOf(p rumbo.Period, ms []string, kind string) ([]gkey, *tail, bool) {
 	avail := func(g rumbo.Grain) bool {
 		for _, m := range ms {
 			if !agg.HasGrain(m, g, kind) {
@@ -198,10 +225,11 @@ func (c *calc) keysOf(p rumbo.Period, ms []string, kind string) ([]gkey, bool) {
 	if p.Grain != "" {
 		q := rumbo.PeriodOf(p.Start, p.Grain, c.loc)
 		if q.Start.Equal(p.Start) && q.End.Equal(p.End) && avail(p.Grain) {
-			return []gkey{{p.Grain, p.Start.Unix()}}, true
+			return []gkey{{p.Grain, p.Start.Unix()}}, nil, true
 		}
 	}
 	var keys []gkey
+	var tl *tail
 	for t := p.Start; t.Before(p.End); {
 		found := false
 		for _, g := range []rumbo.Grain{rumbo.GrainYear, rumbo.GrainQuarter, rumbo.GrainMonth, rumbo.GrainWeek, rumbo.GrainDay} {
@@ -212,17 +240,27 @@ func (c *calc) keysOf(p rumbo.Period, ms []string, kind string) ([]gkey, bool) {
 				break
 			}
 		}
+		if found {
+			continue
+		}
+		for _, g := range []rumbo.Grain{rumbo.GrainDay, rumbo.GrainWeek, rumbo.GrainMonth, rumbo.GrainQuarter, rumbo.GrainYear} {
+			q := rumbo.PeriodOf(t, g, c.loc)
+			if q.Start.Equal(t) && q.End.After(p.End) && avail(g) {
+				keys = append(keys, gkey{g, q.Start.Unix()})
+				tl = &tail{from: p.End, to: q.End.Add(-time.Second)}
+				t, found = p.End, true
+				break
+			}
+		}
 		if !found {
-			return nil, false
+			return nil, nil, false
 		}
 	}
-	return keys, true
+	return keys, tl, true
 }
 
 // cells maps each measure to its aggregate per piece and group.
-type cells map[string]map[cellKey]*agg.Cell
-
-func (cs cells) get(m string, k cellKey) *agg.Cell { return cs[m][k] }
+type cells map[string]map[cellKey]*acell
 
 // fetch reads the measures for every piece, grouped by the query's
 // breakdown after its filters. ok is false when the query needs raw
@@ -242,8 +280,9 @@ func (c *calc) fetch(ms ...string) (cells, bool, error) {
 	}
 	piece := map[gkey]int{}
 	byGrain := map[rumbo.Grain][]int64{}
+	var tails []tail
 	for i, p := range c.pieces {
-		keys, ok := c.keysOf(p, ms, kind)
+		keys, tl, ok := c.keysOf(p, ms, kind)
 		if !ok {
 			return nil, false, nil
 		}
@@ -251,49 +290,121 @@ func (c *calc) fetch(ms ...string) (cells, bool, error) {
 			piece[k] = i
 			byGrain[k.g] = append(byGrain[k.g], k.start)
 		}
+		if tl != nil {
+			tl.piece = i
+			tails = append(tails, *tl)
+		}
 	}
 	res := cells{}
-	want := map[string]bool{}
-	var read []string // the measures and their siblings, read at once
 	for _, m := range ms {
-		res[m] = map[cellKey]*agg.Cell{}
-		want[m] = true
-		for _, sib := range agg.Siblings(m) {
-			if !slices.Contains(read, sib) {
-				read = append(read, sib)
-			}
-		}
+		res[m] = map[cellKey]*acell{}
 	}
 	grains := make([]rumbo.Grain, 0, len(byGrain))
 	for g := range byGrain {
 		grains = append(grains, g)
 	}
 	sort.Slice(grains, func(i, j int) bool { return grains[i] < grains[j] })
+	// The group of each dimension value, resolved once.
+	groups := map[string]string{}
 	for _, g := range grains {
-		rows, ok, err := c.agg.Aggregates(c.ctx, c.org.ID, agg.Query{Measures: read, Grain: g, Kind: kind, Starts: byGrain[g]})
-		if err != nil || !ok {
+		byMeasure, err := c.agg.rows(c.ctx, c.org.ID, agg.Query{Measures: ms, Grain: g, Kind: kind, Starts: byGrain[g]})
+		if err != nil {
 			return nil, false, err
 		}
-		for i := range rows {
-			r := &rows[i]
-			if !want[r.Measure] {
-				continue
-			}
-			grp, ok := c.pickDim(kind, r.Dim)
-			if !ok {
-				continue
-			}
-			k := cellKey{piece[gkey{g, r.Start}], grp}
-			cl := res[r.Measure][k]
-			if cl == nil {
-				cl = &agg.Cell{}
-				res[r.Measure][k] = cl
-			}
-			cl.Merge(&r.Cell)
+		for j, rows := range byMeasure {
+			c.addRows(res[ms[j]], rows, kind, g, piece, groups)
+		}
+	}
+	for _, tl := range tails {
+		if err := c.takeAway(res, tl, kind, groups); err != nil {
+			return nil, false, err
 		}
 	}
 	return res, true, nil
 }
+
+// takeAway removes from the cells of a tail's piece the facts in its
+// window, read from the raw records; a cell left with no fact goes, as if
+// it had never been read.
+func (c *calc) takeAway(res cells, tl tail, kind string, groups map[string]string) error {
+	var ms []string
+	for m := range res {
+		ms = append(ms, m)
+	}
+	rows, err := c.agg.facts(c.ctx, c.org.ID, ms, tl.from, tl.to)
+	if err != nil {
+		return err
+	}
+	type at struct {
+		byCell map[cellKey]*acell
+		k      cellKey
+	}
+	var touched []at
+	for i := range rows {
+		r := &rows[i]
+		byCell := res[r.Measure]
+		if byCell == nil || r.Kind != kind {
+			continue
+		}
+		grp, ok := groups[r.Dim]
+		if !ok {
+			if grp, ok = c.pickDim(kind, r.Dim); !ok {
+				grp = noGroup
+			}
+			groups[r.Dim] = grp
+		}
+		if grp == noGroup {
+			continue
+		}
+		k := cellKey{tl.piece, grp}
+		cl := byCell[k]
+		if cl == nil {
+			// The aggregate of the period holds the facts after the
+			// piece's end, unless a write came between the two reads:
+			// the figures are then those of the aggregates read.
+			continue
+		}
+		cl.sub(r.N, r.S, r.M, r.Hist)
+		touched = append(touched, at{byCell, k})
+	}
+	for _, t := range touched {
+		if cl := t.byCell[t.k]; cl != nil && cl.n == 0 {
+			delete(t.byCell, t.k)
+		}
+	}
+	return nil
+}
+
+// addRows adds aggregate rows of grain g to the cells of their piece and
+// group; groups keeps the group of each dimension value.
+func (c *calc) addRows(byCell map[cellKey]*acell, rows []arow, kind string, g rumbo.Grain, piece map[gkey]int, groups map[string]string) {
+	block := make([]acell, 0, len(rows)) // the new cells, at most one per row
+	for i := range rows {
+		r := &rows[i]
+		grp, ok := groups[r.dim]
+		if !ok {
+			if grp, ok = c.pickDim(kind, r.dim); !ok {
+				grp = noGroup
+			}
+			groups[r.dim] = grp
+		}
+		if grp == noGroup {
+			continue
+		}
+		k := cellKey{piece[gkey{g, r.start}], grp}
+		cl := byCell[k]
+		if cl == nil {
+			block = append(block, acell{})
+			cl = &block[len(block)-1]
+			byCell[k] = cl
+		}
+		cl.add(r.n, r.s, r.m, r.hist)
+	}
+}
+
+// noGroup marks a dimension value the query's filters leave out (group
+// names are text: it is none of them).
+const noGroup = "\x00"
 
 // ratNew returns n ÷ d as a new rational.
 func ratNew(n, d int64) *big.Rat { return big.NewRat(n, d) }
@@ -306,7 +417,7 @@ func fastRevenue(c *calc) (map[cellKey]out, bool, error) {
 	g := c.newGrid()
 	for k, a := range cs[agg.Won] {
 		cl := g.at(k.piece, k.group)
-		cl.n, cl.num = int(a.N), ratNew(a.S, 100)
+		cl.n, cl.num = int(a.n), ratNew(a.s, 100)
 	}
 	return c.finish(g, c.zeroIfCovered(rumbo.EntityDeals, UnitMoney), moneySum), true, nil
 }
@@ -318,7 +429,7 @@ func fastMarketSales(c *calc) (map[cellKey]out, bool, error) {
 	}
 	g := c.newGrid()
 	for k, a := range cs[agg.Won] {
-		g.at(k.piece, k.group).n = int(a.N)
+		g.at(k.piece, k.group).n = int(a.n)
 	}
 	return c.finish(g, c.zeroIfCovered(rumbo.EntityDeals, UnitCount), countOf), true, nil
 }
@@ -331,11 +442,11 @@ func fastWinRate(c *calc) (map[cellKey]out, bool, error) {
 	g := c.newGrid()
 	for k, a := range cs[agg.Won] {
 		cl := g.at(k.piece, k.group)
-		cl.addNum(ratNew(a.N, 1))
-		cl.addDen(ratNew(a.N, 1))
+		cl.addNum(ratNew(a.n, 1))
+		cl.addDen(ratNew(a.n, 1))
 	}
 	for k, a := range cs[agg.Lost] {
-		g.at(k.piece, k.group).addDen(ratNew(a.N, 1))
+		g.at(k.piece, k.group).addDen(ratNew(a.n, 1))
 	}
 	return c.finish(g, nil, ratioOf), true, nil
 }
@@ -346,38 +457,14 @@ func fastWinRate(c *calc) (map[cellKey]out, bool, error) {
 func meanHist(unit string, scale int64) func(int, *cell) out {
 	return func(_ int, cl *cell) out {
 		h := cl.h
-		if h == nil || h.N == 0 {
+		if h == nil || h.n == 0 {
 			return out{stats: &Stats{}}
 		}
-		m := ratNew(h.S, h.N*scale)
-		med := histMedian(h.Hist, h.N)
-		med.Quo(med, ratNew(scale, 1))
-		st := &Stats{Mean: newValue(m, unit, AverageDecimals), Median: newValue(med, unit, AverageDecimals), Count: int(h.N)}
+		m := ratNew(h.s, h.n*scale)
+		med := new(big.Rat).Quo(h.med, ratNew(scale, 1))
+		st := &Stats{Mean: newValue(m, unit, AverageDecimals), Median: newValue(med, unit, AverageDecimals), Count: int(h.n)}
 		return out{value: newValue(new(big.Rat).Set(m), unit, AverageDecimals), stats: st}
 	}
-}
-
-// histMedian returns the exact median of n values given as value → count.
-func histMedian(h map[int64]int64, n int64) *big.Rat {
-	keys := make([]int64, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	at := func(i int64) int64 { // the i-th smallest value, from 0
-		seen := int64(0)
-		for _, k := range keys {
-			seen += h[k]
-			if i < seen {
-				return k
-			}
-		}
-		return keys[len(keys)-1]
-	}
-	if n%2 == 1 {
-		return ratNew(at(n/2), 1)
-	}
-	return ratNew(at(n/2-1)+at(n/2), 2)
 }
 
 // fastMean computes a mean/median KPI: cells exist where exist has rows
@@ -398,7 +485,11 @@ func fastMean(c *calc, exist, m, unit string, scale int64) (map[cellKey]out, boo
 		}
 	}
 	for k, a := range cs[m] {
-		g.at(k.piece, k.group).h = a
+		med, err := a.median()
+		if err != nil {
+			return nil, false, err
+		}
+		g.at(k.piece, k.group).h = &meanCell{n: a.n, s: a.s, med: med}
 	}
 	return c.finish(g, nil, meanHist(unit, scale)), true, nil
 }
@@ -439,7 +530,7 @@ func fastRecurring(c *calc) (map[cellKey]out, bool, error) {
 	}
 	for k, a := range cs[agg.Recur] {
 		cl := g.at(k.piece, k.group)
-		cl.n, cl.num = int(a.N), ratNew(a.S, 100)
+		cl.n, cl.num = int(a.n), ratNew(a.s, 100)
 	}
 	return c.finish(g, c.zeroIfCovered(rumbo.EntityDeals, UnitMoney), moneySum), true, nil
 }
@@ -451,10 +542,10 @@ func fastConversion(c *calc) (map[cellKey]out, bool, error) {
 	}
 	g := c.newGrid()
 	for k, a := range cs[agg.Conv] {
-		g.at(k.piece, k.group).addNum(ratNew(a.N, 1))
+		g.at(k.piece, k.group).addNum(ratNew(a.n, 1))
 	}
 	for k, a := range cs[agg.Leads] {
-		g.at(k.piece, k.group).addDen(ratNew(a.N, 1))
+		g.at(k.piece, k.group).addDen(ratNew(a.n, 1))
 	}
 	return c.finish(g, nil, ratioOf), true, nil
 }
@@ -466,10 +557,10 @@ func fastCohort(c *calc) (map[cellKey]out, bool, error) {
 	}
 	g := c.newGrid()
 	for k, a := range cs[agg.Leads] {
-		g.at(k.piece, k.group).addDen(ratNew(a.N, 1))
+		g.at(k.piece, k.group).addDen(ratNew(a.n, 1))
 	}
 	for k, a := range cs[agg.Cohort] {
-		g.at(k.piece, k.group).addNum(ratNew(a.N, 1))
+		g.at(k.piece, k.group).addNum(ratNew(a.n, 1))
 	}
 	res := c.finish(g, nil, ratioOf)
 	for k, o := range res {
@@ -494,7 +585,7 @@ func fastSpendRatio(c *calc, fin func(int, *cell) out) (map[cellKey]out, bool, e
 		g.at(k.piece, k.group)
 	}
 	for k, a := range cs[agg.Attr] {
-		g.at(k.piece, k.group).addNum(ratNew(a.S, 100))
+		g.at(k.piece, k.group).addNum(ratNew(a.s, 100))
 	}
 	c.spend(g, addDen)
 	return c.finish(g, nil, fin), true, nil
@@ -512,19 +603,77 @@ func fastPerSpend(c *calc, m string) (map[cellKey]out, bool, error) {
 	g := c.newGrid()
 	c.spend(g, addNum)
 	for k, a := range cs[m] {
-		g.at(k.piece, k.group).addDen(ratNew(a.N, 1))
+		g.at(k.piece, k.group).addDen(ratNew(a.n, 1))
 	}
 	return c.finish(g, nil, moneyRatio), true, nil
 }
 
 func fastActivities(c *calc) (map[cellKey]out, bool, error) {
+	if _, ok := c.aggKind(); !ok {
+		return typedActivities(c)
+	}
 	cs, ok, err := c.fetch(agg.Acts)
 	if !ok || err != nil {
 		return nil, ok, err
 	}
 	g := c.newGrid()
 	for k, a := range cs[agg.Acts] {
-		g.at(k.piece, k.group).n = int(a.N)
+		g.at(k.piece, k.group).n = int(a.n)
+	}
+	return c.finishActivities(g), true, nil
+}
+
+// typedActivities counts activities broken down or filtered by type (and
+// owner or team), which the aggregates do not keep: from the activities of
+// the pieces' time range alone, without the deals and leads the other
+// fields of an activity resolve through.
+func typedActivities(c *calc) (map[cellKey]out, bool, error) {
+	names := make([]string, 0, 1+len(c.r.filters))
+	if c.r.by != "" {
+		names = append(names, c.r.by)
+	}
+	for _, f := range c.r.filters {
+		names = append(names, f.Field)
+	}
+	owners := false
+	for _, n := range names {
+		switch n {
+		case "type":
+		case "owner", "team":
+			owners = true
+		default:
+			return nil, false, nil
+		}
+	}
+	if len(c.pieces) == 0 {
+		return nil, false, nil
+	}
+	if owners {
+		if err := c.prepare(agg.KindOwner); err != nil {
+			return nil, false, err
+		}
+	}
+	acts, err := c.agg.activities(c.ctx, c.org.ID, c.pieces[0].Start, c.pieces[len(c.pieces)-1].End, owners)
+	if err != nil {
+		return nil, false, err
+	}
+	g := c.newGrid()
+	// The activities of one type and owner resolve alike: count them by
+	// piece first.
+	type key struct {
+		typ, owner string
+		piece      int
+	}
+	counts := map[key]int{}
+	for _, a := range acts {
+		if p := g.pieceOf(time.Unix(a.at, 0)); p >= 0 {
+			counts[key{a.typ, a.owner, p}]++
+		}
+	}
+	for k, n := range counts {
+		if grp, ok := c.r.activity(&rumbo.Activity{Type: k.typ, Owner: k.owner}); ok {
+			g.at(k.piece, grp).n += n
+		}
 	}
 	return c.finishActivities(g), true, nil
 }
@@ -536,16 +685,17 @@ func fastSurveysSent(c *calc) (map[cellKey]out, bool, error) {
 	}
 	g := c.newGrid()
 	for k, a := range cs[agg.Sent] {
-		g.at(k.piece, k.group).n = int(a.N)
+		g.at(k.piece, k.group).n = int(a.n)
 	}
 	return c.finish(g, c.zeroIfCovered(rumbo.EntitySurveys, UnitCount), countOf), true, nil
 }
 
 // fastOpen computes open_deals or pipeline_value at each piece's instant:
-// the open-deal events of every earlier day from year, quarter and month
-// aggregates (months keep per-day deltas) up to the end of the instant's
-// day, less the events later that day than the instant, read from the raw
-// deals (usually none: records dated later today than the clock).
+// the open-deal events of every month before the instant's (summed from
+// year, quarter and month aggregates by the store), those of the instant's
+// month up to the end of its day (month rows keep per-day deltas), less the
+// events later that day than the instant, read from the raw deals (records
+// dated later today than the clock; usually none).
 func fastOpen(c *calc, pipeline bool) (map[cellKey]out, bool, error) {
 	kind, ok := c.aggKind()
 	if !ok {
@@ -554,129 +704,98 @@ func fastOpen(c *calc, pipeline bool) (map[cellKey]out, bool, error) {
 	if err := c.prepare(kind); err != nil {
 		return nil, false, err
 	}
-	type point struct {
-		t                   time.Time
-		day, month, qtr, yr rumbo.Period
-		dayIdx              int64
-		wholeDay            bool
+	events := []string{agg.OpenIn, agg.OpenOut}
+	// The group of each dimension value, resolved once.
+	groups := map[string]string{}
+	group := func(dim string) (string, bool) {
+		grp, ok := groups[dim]
+		if !ok {
+			if grp, ok = c.pickDim(kind, dim); !ok {
+				grp = noGroup
+			}
+			groups[dim] = grp
+		}
+		return grp, grp != noGroup
 	}
-	pts := make([]point, len(c.pieces))
-	var maxYear, minYear, maxQtr, minQtr, maxMonth int64 = math.MinInt64, math.MaxInt64, math.MinInt64, math.MaxInt64, math.MinInt64
+	g := c.newGrid()
 	for i, p := range c.pieces {
 		t := c.at(p)
 		if t.Equal(p.End) {
 			t = t.Add(-time.Nanosecond)
 		}
-		pt := point{t: t, day: rumbo.PeriodOf(t, rumbo.GrainDay, c.loc), month: rumbo.PeriodOf(t, rumbo.GrainMonth, c.loc),
-			qtr: rumbo.PeriodOf(t, rumbo.GrainQuarter, c.loc), yr: rumbo.PeriodOf(t, rumbo.GrainYear, c.loc)}
-		pt.dayIdx = int64(pt.day.Start.Day() - 1)
-		pt.wholeDay = pt.day.End.Equal(t.Add(time.Nanosecond))
-		pts[i] = pt
-		maxYear, minYear = max(maxYear, pt.yr.Start.Unix()), min(minYear, pt.yr.Start.Unix())
-		maxQtr, minQtr = max(maxQtr, pt.qtr.Start.Unix()), min(minQtr, pt.qtr.Start.Unix())
-		maxMonth = max(maxMonth, pt.month.Start.Unix())
-	}
-	ms := []string{agg.OpenIn, agg.OpenOut}
-	read := func(g rumbo.Grain, from, to int64, hist bool) ([]agg.Row, bool, error) {
-		return c.agg.Aggregates(c.ctx, c.org.ID, agg.Query{Measures: ms, Grain: g, Kind: kind, From: from, To: to, NoHist: !hist})
-	}
-	years, ok, err := read(rumbo.GrainYear, math.MinInt64, maxYear, false)
-	if !ok || err != nil {
-		return nil, ok, err
-	}
-	qtrs, ok, err := read(rumbo.GrainQuarter, minYear, maxQtr, false)
-	if !ok || err != nil {
-		return nil, ok, err
-	}
-	// Whole months before each instant's month need no per-day deltas.
-	months, ok, err := read(rumbo.GrainMonth, minQtr, maxMonth, false)
-	if !ok || err != nil {
-		return nil, ok, err
-	}
-	starts := map[int64]bool{}
-	for _, pt := range pts {
-		starts[pt.month.Start.Unix()] = true
-	}
-	var ms0 []int64
-	for st := range starts {
-		ms0 = append(ms0, st)
-	}
-	cur, ok, err := c.agg.Aggregates(c.ctx, c.org.ID, agg.Query{Measures: ms, Grain: rumbo.GrainMonth, Kind: kind, Starts: ms0})
-	if !ok || err != nil {
-		return nil, ok, err
-	}
-	// Rows read above without deltas are replaced by the same rows with
-	// them (the rows may be shared by a batch: build a new slice).
-	all := make([]agg.Row, 0, len(months)+len(cur))
-	for _, r := range months {
-		if !starts[r.Start] {
-			all = append(all, r)
-		}
-	}
-	months = append(all, cur...)
-	type tot struct{ n, s, m int64 }
-	g := c.newGrid()
-	for i, pt := range pts {
-		sums := map[string]*tot{}
-		add := func(r *agg.Row, n, s, m int64) {
-			grp, ok := c.pickDim(kind, r.Dim)
+		day, month := rumbo.PeriodOf(t, rumbo.GrainDay, c.loc), rumbo.PeriodOf(t, rumbo.GrainMonth, c.loc)
+		qtr, yr := rumbo.PeriodOf(t, rumbo.GrainQuarter, c.loc), rumbo.PeriodOf(t, rumbo.GrainYear, c.loc)
+		dayIdx := int64(day.Start.Day() - 1)
+		sums := map[string]*openTot{}
+		add := func(dim string, n, s, m int64) {
+			grp, ok := group(dim)
 			if !ok {
 				return
 			}
 			t := sums[grp]
 			if t == nil {
-				t = &tot{}
+				t = &openTot{}
 				sums[grp] = t
-			}
-			if r.Measure == agg.OpenOut {
-				n, s, m = -n, -s, -m
 			}
 			t.n, t.s, t.m = t.n+n, t.s+s, t.m+m
 		}
-		for j := range years {
-			if r := &years[j]; r.Start < pt.yr.Start.Unix() {
-				add(r, r.N, r.S, r.M)
-			}
+		base, err := c.agg.openBefore(c.ctx, c.org.ID, kind, yr.Start.Unix(), qtr.Start.Unix(), month.Start.Unix())
+		if err != nil {
+			return nil, false, err
 		}
-		for j := range qtrs {
-			if r := &qtrs[j]; r.Start >= pt.yr.Start.Unix() && r.Start < pt.qtr.Start.Unix() {
-				add(r, r.N, r.S, r.M)
-			}
+		for dim, t := range base {
+			add(dim, t.n, t.s, t.m)
 		}
-		for j := range months {
-			r := &months[j]
-			switch {
-			case r.Start >= pt.qtr.Start.Unix() && r.Start < pt.month.Start.Unix():
-				add(r, r.N, r.S, r.M)
-			case r.Start == pt.month.Start.Unix():
+		byMeasure, err := c.agg.rows(c.ctx, c.org.ID, agg.Query{Measures: events, Grain: rumbo.GrainMonth, Kind: kind, Starts: []int64{month.Start.Unix()}})
+		if err != nil {
+			return nil, false, err
+		}
+		for j, rows := range byMeasure {
+			sign := int64(1)
+			if events[j] == agg.OpenOut {
+				sign = -1
+			}
+			for k := range rows {
+				r := &rows[k]
+				// The month's per-day deltas, up to the instant's day.
 				var n, s, m int64
-				for k, v := range r.Hist {
-					d := k / 3
-					if d <= pt.dayIdx {
-						switch k % 3 {
-						case 0:
-							n += v
-						case 1:
-							s += v
-						default:
-							m += v
-						}
+				err := walkHist(r.hist, func(v, c int64) bool {
+					if v/3 > dayIdx {
+						return false // sorted by day
 					}
+					switch v % 3 {
+					case 0:
+						n += c
+					case 1:
+						s += c
+					default:
+						m += c
+					}
+					return true
+				})
+				if err != nil {
+					return nil, false, err
 				}
-				add(r, n, s, m)
+				add(r.dim, sign*n, sign*s, sign*m)
 			}
 		}
-		if !pt.wholeDay {
+		if !day.End.Equal(t.Add(time.Nanosecond)) {
 			// The months hold the whole of t's day: take away the events
-			// after t (rare: records dated later today than the clock).
-			from := time.Unix(pt.t.Unix()+1, 0)
-			later, err := c.agg.OpenEvents(c.ctx, c.org.ID, kind, from, pt.day.End.Add(-time.Second))
+			// after t.
+			later, err := c.agg.openEvents(c.ctx, c.org.ID, time.Unix(t.Unix()+1, 0), day.End.Add(-time.Second))
 			if err != nil {
 				return nil, false, err
 			}
 			for j := range later {
 				r := &later[j]
-				add(r, -r.N, -r.S, -r.M)
+				if r.Kind != kind {
+					continue
+				}
+				if r.Measure == agg.OpenOut {
+					add(r.Dim, r.N, r.S, r.M)
+				} else {
+					add(r.Dim, -r.N, -r.S, -r.M)
+				}
 			}
 		}
 		for grp, t := range sums {
@@ -697,3 +816,7 @@ func fastOpen(c *calc, pipeline bool) (map[cellKey]out, bool, error) {
 		return o
 	}), true, nil
 }
+
+// openTot is the number, amount and number without amount of open deals
+// (events in less events out).
+type openTot struct{ n, s, m int64 }

@@ -33,8 +33,10 @@ func (s *Service) newEval(ctx context.Context, org *rumbo.Org, now time.Time) (*
 	if err != nil {
 		return nil, err
 	}
+	// One session: the key results share the engine's reads (spans,
+	// targets, aggregates…) instead of making them once each.
 	ev := &eval{org: org, loc: loc, now: now.In(loc), current: map[int64]*big.Rat{},
-		engine: metric.New(s.store, func() time.Time { return now })}
+		engine: metric.New(s.store, func() time.Time { return now }).Session()}
 	defs, err := ev.engine.Definitions(ctx, org)
 	if err != nil {
 		return nil, err
@@ -57,7 +59,7 @@ func (s *Service) newEval(ctx context.Context, org *rumbo.Org, now time.Time) (*
 	if ev.people, err = s.store.People(ctx, org.ID); err != nil {
 		return nil, err
 	}
-	if ev.spans, err = s.store.DataSpans(ctx, org.ID); err != nil {
+	if ev.spans, err = ev.engine.DataSpans(ctx, org); err != nil {
 		return nil, err
 	}
 	return ev, nil

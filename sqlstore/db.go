@@ -49,6 +49,9 @@ type DB struct {
 	now  func() time.Time
 	log  *slog.Logger
 	path string // absolute file path on SQLite; "" on PostgreSQL
+	// stmts keeps the prepared statements of the KPI engine's reads
+	// (aggread.go).
+	stmts stmtCache
 }
 
 // Open opens the database at dsn, a file path (SQLite) or a postgres:// or
@@ -210,7 +213,10 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 func (db *DB) Dialect() string { return db.d.name }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.stmts.close()
+	return db.db.Close()
+}
 
 // querier is what *sql.DB and *sql.Tx have in common.
 type querier interface {
