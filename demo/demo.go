@@ -197,6 +197,9 @@ func Generate(ctx context.Context, w rumbo.Writer, opts Options) (*Stats, error)
 			return nil, err
 		}
 	}
+	if err := s.flush(); err != nil {
+		return nil, err
+	}
 	return s.stats, nil
 }
 
@@ -216,23 +219,43 @@ func (g *gen) build(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// sink puts records through the writer and counts them.
+// sink puts records through the writer, in batches of one entity, and
+// counts them.
 type sink struct {
 	ctx   context.Context
 	w     rumbo.Writer
 	stats *Stats
-	n     int
+	buf   []rumbo.Record
 }
 
 func (s *sink) put(r rumbo.Record) error {
-	if s.n++; s.n%1024 == 0 {
-		if err := s.ctx.Err(); err != nil {
+	if len(s.buf) > 0 && (len(s.buf) == 500 || s.buf[0].Entity() != r.Entity()) {
+		if err := s.flush(); err != nil {
 			return err
 		}
 	}
-	if _, err := s.w.Put(s.ctx, r); err != nil {
-		return fmt.Errorf("demo: write %s %s: %w", r.Entity(), r.Key(), err)
+	s.buf = append(s.buf, r)
+	return nil
+}
+
+// flush writes the buffered records.
+func (s *sink) flush() error {
+	if len(s.buf) == 0 {
+		return nil
 	}
-	s.stats.Counts[r.Entity()]++
+	if err := s.ctx.Err(); err != nil {
+		return err
+	}
+	outs, errs := make([]rumbo.Outcome, len(s.buf)), make([]error, len(s.buf))
+	if err := rumbo.PutAll(s.ctx, s.w, s.buf, outs, errs); err != nil {
+		return fmt.Errorf("demo: write %s: %w", s.buf[0].Entity(), err)
+	}
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("demo: write %s %s: %w", s.buf[i].Entity(), s.buf[i].Key(), err)
+		}
+		s.stats.Counts[s.buf[i].Entity()]++
+	}
+	s.buf = s.buf[:0]
 	return nil
 }
