@@ -149,3 +149,18 @@ func (a *app) withOrg(fn func(cmd *cobra.Command, args []string, db *sqlstore.DB
 		return fn(cmd, args, db, org)
 	}
 }
+
+// withOrgID is withOrg for commands whose one argument is the id of a
+// noun ("objective", "key result"): the id is checked before the database
+// is opened.
+func (a *app) withOrgID(noun string, fn func(cmd *cobra.Command, id int64, db *sqlstore.DB, org *rumbo.Org) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		id, err := parseID(noun, args[0])
+		if err != nil {
+			return err
+		}
+		return a.withOrg(func(cmd *cobra.Command, _ []string, db *sqlstore.DB, org *rumbo.Org) error {
+			return fn(cmd, id, db, org)
+		})(cmd, args)
+	}
+}

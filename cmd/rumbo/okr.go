@@ -145,17 +145,8 @@ func (a *app) objectiveEditCommand() *cobra.Command {
 		Use:   "edit ID [--title T] [--description D] [--owner-team T | --owner-person P | --owner-org] [--type T] [--parent ID] [--period P]",
 		Short: "Change an objective's fields",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("objective", args[0])
-			if err != nil {
-				return err
-			}
+		RunE: a.withOrgID("objective", func(cmd *cobra.Command, id int64, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			o, err := db.Objective(ctx, org.ID, id)
 			if err != nil {
 				return err
@@ -168,7 +159,7 @@ func (a *app) objectiveEditCommand() *cobra.Command {
 			}
 			a.printf("Objective %d updated.\n", o.ID)
 			return nil
-		},
+		}),
 	}
 	f.register(cmd)
 	return cmd
@@ -226,17 +217,8 @@ func (a *app) objectiveShowCommand() *cobra.Command {
 		Use:   "show ID",
 		Short: "Show an objective and its key results with their settings",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("objective", args[0])
-			if err != nil {
-				return err
-			}
+		RunE: a.withOrgID("objective", func(cmd *cobra.Command, id int64, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			o, err := db.Objective(ctx, org.ID, id)
 			if err != nil {
 				return err
@@ -259,7 +241,7 @@ func (a *app) objectiveShowCommand() *cobra.Command {
 				}
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -279,22 +261,13 @@ func (a *app) objectiveDeleteCommand() *cobra.Command {
 		Use:   "delete ID",
 		Short: "Delete an objective with its key results, check-ins and snapshots",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("objective", args[0])
-			if err != nil {
-				return err
-			}
+		RunE: a.withOrgID("objective", func(cmd *cobra.Command, id int64, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			if err := db.DeleteObjective(ctx, org.ID, id); err != nil {
 				return err
 			}
 			a.printf("Deleted objective %d.\n", id)
 			return nil
-		},
+		}),
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rumbo-app/rumbo"
+	"github.com/rumbo-app/rumbo/sqlstore"
 )
 
 // krFlags are the flags of kr add and kr edit.
@@ -256,17 +257,8 @@ func (a *app) krEditCommand() *cobra.Command {
 		Use:   "edit KR [flags of kr add]",
 		Short: "Change a key result (a new change, target or baseline is resolved again)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("key result", args[0])
-			if err != nil {
-				return err
-			}
+		RunE: a.withOrgID("key result", func(cmd *cobra.Command, id int64, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			kr, err := db.KeyResult(ctx, org.ID, id)
 			if err != nil {
 				return err
@@ -279,7 +271,7 @@ func (a *app) krEditCommand() *cobra.Command {
 			}
 			a.printf("Key result %d updated.\n", kr.ID)
 			return nil
-		},
+		}),
 	}
 	f.register(cmd)
 	return cmd
@@ -290,23 +282,14 @@ func (a *app) krDeleteCommand() *cobra.Command {
 		Use:   "delete KR",
 		Short: "Delete a key result with its check-ins and snapshots",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("key result", args[0])
-			if err != nil {
-				return err
-			}
+		RunE: a.withOrgID("key result", func(cmd *cobra.Command, id int64, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			if err := db.DeleteKeyResult(ctx, org.ID, id); err != nil {
 				return err
 			}
 			a.printf("Deleted key result %d.\n", id)
 			return nil
-		},
+		}),
 	}
 }
 

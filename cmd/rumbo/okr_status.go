@@ -41,17 +41,8 @@ measured from data take only a confidence and a comment. --done N marks item N
 of a milestone key result done.`,
 		Example: `  rumbo okr checkin 12 --value 40 --confidence 6 --comment "dos clientes retrasan" --as ana@example.com`,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseID("key result", args[0])
-			if err != nil {
-				return err
-			}
+		RunE: a.withOrgID("key result", func(cmd *cobra.Command, id int64, db *sqlstore.DB, org *rumbo.Org) error {
 			ctx := cmd.Context()
-			db, org, err := a.openOrg(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
 			kr, err := db.KeyResult(ctx, org.ID, id)
 			if err != nil {
 				return err
@@ -85,7 +76,7 @@ of a milestone key result done.`,
 			}
 			a.printf("Check-in %d on key result %d.\n", c.ID, id)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&value, "value", "", "the current value (manual key results)")
 	cmd.Flags().IntVar(&confidence, "confidence", 0, "confidence of reaching the target, 0 to 10 (3 or less makes it at risk)")
