@@ -18,12 +18,17 @@ const (
 const MaxImportErrors = 1000
 
 // ImportRowError is one problem with one row of an imported file, as the
-// importer reports it: "file:line:column: reason".
+// importer reports it: "file:line:column: reason". Code and Args say the
+// same for a user interface to translate (importer.ErrorCode); jobs stored
+// before codes existed have none.
 type ImportRowError struct {
-	File   string `json:"file"`
-	Line   int    `json:"line"`
-	Column string `json:"column,omitempty"`
-	Reason string `json:"reason"`
+	File   string   `json:"file"`
+	Line   int      `json:"line"`
+	Column string   `json:"column,omitempty"`
+	Field  string   `json:"field,omitempty"`
+	Code   string   `json:"code,omitempty"`
+	Args   []string `json:"args,omitempty"`
+	Reason string   `json:"reason"`
 }
 
 // ImportJob is a CSV import run in the background: who asked for it, with

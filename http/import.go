@@ -239,6 +239,14 @@ func (s *Server) createImport(w nethttp.ResponseWriter, r *nethttp.Request, c *c
 	return nil
 }
 
+// The messages of jobs that failed for want of the server, in English as
+// the API shows them; the web app translates them (jobMessage).
+const (
+	msgStoppedBefore = "the server stopped before the import ran"
+	msgStoppedDuring = "the server stopped during the import; nothing was imported"
+	msgInternal      = "internal error"
+)
+
 // runImport runs one job when the import slot is free and records its
 // outcome. The temporary file's path never reaches the job: messages name
 // the file as uploaded.
@@ -259,7 +267,7 @@ func (s *Server) runImport(org *rumbo.Org, j *rumbo.ImportJob, u *upload, m *imp
 	case s.jobs.slot <- struct{}{}:
 		defer func() { <-s.jobs.slot }()
 	case <-ctx.Done():
-		finish(rumbo.ImportFailed, "the server stopped before the import ran")
+		finish(rumbo.ImportFailed, msgStoppedBefore)
 		return
 	}
 	loc, err := org.Location()
@@ -292,7 +300,8 @@ func (s *Server) runImport(org *rumbo.Org, j *rumbo.ImportJob, u *upload, m *imp
 				j.ErrorsOmitted = len(rep.Errors) - rumbo.MaxImportErrors
 				break
 			}
-			j.Errors = append(j.Errors, rumbo.ImportRowError{File: u.name, Line: re.Line, Column: re.Column, Reason: re.Reason})
+			j.Errors = append(j.Errors, rumbo.ImportRowError{File: u.name, Line: re.Line, Column: re.Column,
+				Field: re.Field, Code: string(re.Code), Args: re.Args, Reason: re.Reason})
 		}
 	}
 	s.results.clear()
@@ -303,10 +312,10 @@ func (s *Server) runImport(org *rumbo.Org, j *rumbo.ImportJob, u *upload, m *imp
 		}
 		finish(rumbo.ImportDone, "")
 	case ctx.Err() != nil:
-		finish(rumbo.ImportFailed, "the server stopped during the import; nothing was imported")
+		finish(rumbo.ImportFailed, msgStoppedDuring)
 	case rumbo.ErrorCode(err) == rumbo.EINTERNAL:
 		log.Error("import failed", "error", err)
-		finish(rumbo.ImportFailed, "internal error")
+		finish(rumbo.ImportFailed, msgInternal)
 	default:
 		finish(rumbo.ImportFailed, strings.ReplaceAll(rumbo.ErrorMessage(err), u.path, u.name))
 	}
@@ -343,11 +352,16 @@ type importCounts struct {
 }
 
 // rowErrorJSON is one row error, also as the line "file:line:column: reason".
+// Reason and Text are English; Code (with Field and Args) is stable, for
+// programs and translations (docs/import.md lists the codes).
 type rowErrorJSON struct {
-	Line   int    `json:"line"`
-	Column string `json:"column,omitempty"`
-	Reason string `json:"reason"`
-	Text   string `json:"text"`
+	Line   int      `json:"line"`
+	Column string   `json:"column,omitempty"`
+	Field  string   `json:"field,omitempty"`
+	Code   string   `json:"code,omitempty"`
+	Args   []string `json:"args,omitempty"`
+	Reason string   `json:"reason"`
+	Text   string   `json:"text"`
 }
 
 func (s *Server) newImportJSON(j *rumbo.ImportJob, withErrors bool) importJSON {
@@ -362,7 +376,8 @@ func (s *Server) newImportJSON(j *rumbo.ImportJob, withErrors bool) importJSON {
 		out.Errors = []rowErrorJSON{}
 		for _, e := range j.Errors {
 			text := importer.RowError{File: e.File, Line: e.Line, Column: e.Column, Reason: e.Reason}.String()
-			out.Errors = append(out.Errors, rowErrorJSON{Line: e.Line, Column: e.Column, Reason: e.Reason, Text: text})
+			out.Errors = append(out.Errors, rowErrorJSON{Line: e.Line, Column: e.Column, Field: e.Field, Code: e.Code, Args: e.Args,
+				Reason: e.Reason, Text: text})
 		}
 	}
 	return out

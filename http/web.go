@@ -154,6 +154,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 // view is what every page template receives.
 type view struct {
 	Lang    string
+	LangSet string // the language chosen by the user or in this browser; "" when automatic
 	Title   string
 	Nav     string // the active navigation entry
 	Path    string // the request's path and query, for the language switch
@@ -339,7 +340,7 @@ func (s *Server) newView(r *nethttp.Request, c *caller) (*view, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.Lang = s.langOf(r, userLang, orgLang)
+	v.Lang, v.LangSet = s.langOf(r, userLang, orgLang), langChoice(r, userLang)
 	if c.session != nil {
 		v.CSRF = c.session.CSRFToken
 		hdr := map[string]string{HeaderCSRF: c.session.CSRFToken}
@@ -361,11 +362,19 @@ func (s *Server) newView(r *nethttp.Request, c *caller) (*view, error) {
 // langOf picks the language: the signed-in user's setting, then the one
 // chosen in this browser, then Accept-Language, then the organisation's.
 func (s *Server) langOf(r *nethttp.Request, userLang, orgLang string) string {
-	choice := userLang
-	if c, err := r.Cookie(LangCookie); err == nil && choice == "" {
-		choice = c.Value
+	return pickLang(langChoice(r, userLang), r.Header.Get("Accept-Language"), orgLang)
+}
+
+// langChoice returns the language chosen by the signed-in user's setting or
+// in this browser's cookie, or "" when none is: the language is automatic.
+func langChoice(r *nethttp.Request, userLang string) string {
+	if userLang == "es" || userLang == "en" {
+		return userLang
 	}
-	return pickLang(choice, r.Header.Get("Accept-Language"), orgLang)
+	if c, err := r.Cookie(LangCookie); err == nil && (c.Value == "es" || c.Value == "en") {
+		return c.Value
+	}
+	return ""
 }
 
 // render executes a page template, or one of its blocks for htmx.
@@ -399,7 +408,7 @@ func (s *Server) webError(w nethttp.ResponseWriter, r *nethttp.Request, v *view,
 		status = nethttp.StatusInternalServerError
 	}
 	if v == nil {
-		v = &view{Lang: s.langOf(r, "", ""), Loc: time.UTC, Path: r.URL.RequestURI()}
+		v = &view{Lang: s.langOf(r, "", ""), LangSet: langChoice(r, ""), Loc: time.UTC, Path: r.URL.RequestURI()}
 	}
 	msg := rumbo.ErrorMessage(err)
 	switch {
@@ -440,11 +449,16 @@ func (s *Server) static(w nethttp.ResponseWriter, r *nethttp.Request) {
 	w.Write(a.body)
 }
 
-// setLang remembers the language chosen before sign-in in a cookie and
-// goes back. Signed-in users change theirs with POST /lang.
+// setLang remembers the language chosen before sign-in in a cookie ("auto"
+// forgets it, to follow the browser again) and goes back. Signed-in users
+// change theirs with POST /lang.
 func (s *Server) setLang(w nethttp.ResponseWriter, r *nethttp.Request) {
 	lang := r.URL.Query().Get("set")
-	if lang != "es" && lang != "en" {
+	switch lang {
+	case "es", "en":
+	case "auto":
+		lang = ""
+	default:
 		lang = "es"
 	}
 	s.langCookie(w, r, lang)

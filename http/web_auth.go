@@ -54,7 +54,7 @@ func (s *Server) loginPage(w nethttp.ResponseWriter, r *nethttp.Request) {
 }
 
 func (s *Server) renderLogin(w nethttp.ResponseWriter, r *nethttp.Request, status int, lv loginView) {
-	v := &view{Lang: s.langOf(r, "", ""), Loc: time.UTC, Path: r.URL.RequestURI(), Data: lv}
+	v := &view{Lang: s.langOf(r, "", ""), LangSet: langChoice(r, ""), Loc: time.UTC, Path: r.URL.RequestURI(), Data: lv}
 	v.Title = T(v.Lang, "login.title")
 	if err := s.render(w, status, "login", "", v); err != nil {
 		s.webError(w, r, v, err)
@@ -115,7 +115,7 @@ func (s *Server) invitePage(w nethttp.ResponseWriter, r *nethttp.Request) {
 }
 
 func (s *Server) renderInvite(w nethttp.ResponseWriter, r *nethttp.Request, status int, iv inviteView) {
-	v := &view{Lang: s.langOf(r, "", ""), Loc: time.UTC, Path: "/login", Data: iv}
+	v := &view{Lang: s.langOf(r, "", ""), LangSet: langChoice(r, ""), Loc: time.UTC, Path: "/login", Data: iv}
 	v.Title = T(v.Lang, "invite.title")
 	if err := s.render(w, status, "invite", "", v); err != nil {
 		s.webError(w, r, v, err)

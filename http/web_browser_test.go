@@ -280,6 +280,18 @@ func TestBrowser(t *testing.T) {
 		if h := e.text(t, "main h1"); h != "Panel" {
 			t.Errorf("back in Spanish h1 = %q", h)
 		}
+		// The language was chosen: the switcher offers the browser's
+		// language again, and then no longer does.
+		if auto := e.text(t, "#lang-auto"); auto != "Automático" {
+			t.Errorf("the automatic language button says %q", auto)
+		}
+		e.run(t, chromedp.EmulateViewport(phoneWidth, phoneHeight))
+		if out := evalJS[[]string](t, e, overflowJS); len(out) > 0 {
+			t.Errorf("with the automatic language button the dashboard scrolls sideways on a phone:\n%s", strings.Join(out, "\n"))
+		}
+		e.run(t, chromedp.EmulateViewport(1280, 900))
+		e.run(t, chromedp.Click(chromedp.CSS("#lang-auto")), chromedp.WaitNotPresent(chromedp.CSS("#lang-auto")),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang="es"] #h-headline`)))
 	})
 
 	t.Run("kpi drill into a rep", func(t *testing.T) {
@@ -290,6 +302,17 @@ func TestBrowser(t *testing.T) {
 		if h := e.text(t, "#kpi-title"); h != "Ingresos Totales" {
 			t.Errorf("KPI title %q", h)
 		}
+		// The value explains itself on hover (its title) and when focused by
+		// a tap or the keyboard (a tooltip with the same text).
+		explain := evalJS[string](t, e, `document.getElementById("kpi-value").title`)
+		e.run(t, chromedp.Focus(chromedp.CSS("#kpi-value")), chromedp.WaitVisible(chromedp.CSS("#explain-tip")))
+		if tip := e.text(t, "#explain-tip"); explain == "" || tip != explain {
+			t.Errorf("the focused value explains %q, its title %q", tip, explain)
+		}
+		if by := evalJS[string](t, e, `document.getElementById("kpi-value").getAttribute("aria-describedby")`); by != "explain-tip" {
+			t.Errorf("the focused value is described by %q", by)
+		}
+		e.run(t, chromedp.Blur(chromedp.CSS("#kpi-value")), chromedp.WaitNotPresent(chromedp.CSS("#explain-tip")))
 		rows := evalJS[int](t, e, `document.querySelectorAll("#breakdown-table tbody tr").length`)
 		if rows < 3 {
 			t.Fatalf("breakdown by rep has %d rows", rows)
@@ -334,6 +357,8 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("create, edit and delete an objective", func(t *testing.T) { e.okrForms(t) })
 
+	t.Run("apply the article's template", func(t *testing.T) { e.applyTemplate(t) })
+
 	t.Run("import with one bad row", func(t *testing.T) {
 		csv := filepath.Join(t.TempDir(), "tratos.csv")
 		body := "external_id;owner;customer;amount;created_at;closed_at;status\n" +
@@ -358,8 +383,11 @@ func TestBrowser(t *testing.T) {
 		e.run(t, chromedp.Click(chromedp.CSS("#imp-run")), chromedp.WaitVisible(chromedp.CSS("#import-errors")))
 		line := e.text(t, `#import-errors tbody tr td:nth-child(1)`)
 		reason := e.text(t, `#import-errors tbody tr td:nth-child(3)`)
-		if line != "3" || !strings.Contains(reason, "mil euros") {
-			t.Errorf("row error: line %q reason %q, want line 3 about \"mil euros\"", line, reason)
+		if want := "amount: «mil euros» no es un número"; line != "3" || reason != want {
+			t.Errorf("row error: line %q reason %q, want line 3: %q", line, reason, want)
+		}
+		if msg, want := e.text(t, "#import-message"), "tratos.csv: 1 fila no válida; no se ha importado nada"; msg != want {
+			t.Errorf("import message %q, want %q", msg, want)
 		}
 	})
 
@@ -453,12 +481,19 @@ func (e *webEnv) screenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []struct{ name, path, wait string }{
-		{"dashboard.png", "/", "#h-headline"},
-		{"kpi.png", "/kpis/revenue?grain=week&by=owner", "#breakdown-table"},
-		{"okrs.png", "/okrs", ".okr-table"},
+	// Each page is taken tall enough to show what the README says it shows:
+	// the five gauges, the series and the breakdown by rep, the objectives.
+	defer e.run(t, chromedp.EmulateViewport(1280, 900))
+	for _, s := range []struct {
+		name, path, wait string
+		height           int64
+	}{
+		{"dashboard.png", "/", "#h-headline", 1000},
+		{"kpi.png", "/kpis/revenue?grain=week&by=owner", "#breakdown-table", 1700},
+		{"okrs.png", "/okrs", ".okr-table", 1000},
 	} {
-		e.run(t, chromedp.Navigate(e.url+s.path), chromedp.WaitVisible(chromedp.CSS(s.wait)), chromedp.Sleep(300*time.Millisecond))
+		e.run(t, chromedp.EmulateViewport(1280, s.height), chromedp.Navigate(e.url+s.path), chromedp.WaitVisible(chromedp.CSS(s.wait)),
+			chromedp.Sleep(300*time.Millisecond))
 		buf, err := chromedp.Run(e.ctx, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
@@ -466,115 +501,6 @@ func (e *webEnv) screenshots(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, s.name), buf, 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-// escaping stores a KPI, an objective and a key result whose names are
-// markup and checks that every page shows them as text.
-func (e *webEnv) escaping(t *testing.T) {
-	ctx := context.Background()
-	const kpiName = `<script>alert("kpi")</script>`
-	const objTitle = `"><img src=x onerror=alert(1)>`
-	const krTitle = `<script>alert("kr")</script>`
-	d := rumbo.KPIDef{Key: "xss_kpi", Name: map[string]string{"es": kpiName, "en": kpiName}, Unit: "count", Additive: true,
-		Aggregate: &rumbo.Aggregate{Entity: rumbo.EntityDeals, Func: "count"}}
-	if err := e.db.SaveKPI(ctx, e.org.ID, &d); err != nil {
-		t.Fatal(err)
-	}
-	loc, _ := e.org.Location()
-	cur := rumbo.PeriodOf(webNow.In(loc), rumbo.GrainQuarter, loc)
-	o := &rumbo.Objective{Title: objTitle, OwnerKind: rumbo.OwnerOrg, Period: cur, Type: rumbo.Committed,
-		KeyResults: []rumbo.KeyResult{{Title: krTitle, Kind: rumbo.KRManual, Unit: rumbo.ManualYesNo}}}
-	if err := e.db.CreateObjective(ctx, e.org.ID, o); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []struct{ path, wait, want string }{
-		{"/kpis/xss_kpi", "#kpi-title", kpiName},
-		{"/", "#add-kpi", kpiName},
-		{"/okrs", ".okr-table", objTitle},
-		{fmt.Sprintf("/okrs/kr/%d", o.KeyResults[0].ID), "#kr-detail", krTitle},
-	} {
-		e.run(t, chromedp.Navigate(e.url+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait)))
-		imgs := evalJS[int](t, e, `document.querySelectorAll('img[src="x"], script:not([src]):not([type])').length`)
-		text := evalJS[string](t, e, `document.body.innerText + Array.from(document.querySelectorAll("option")).map(o => o.textContent).join(" ")`)
-		if imgs != 0 {
-			t.Errorf("%s: %d injected elements", p.path, imgs)
-		}
-		if !strings.Contains(text, p.want) {
-			t.Errorf("%s: the text %q is not shown as text", p.path, p.want)
-		}
-	}
-}
-
-// okrForms creates an objective with one key result from the form, sees it
-// in the tree, edits its title and deletes it.
-func (e *webEnv) okrForms(t *testing.T) {
-	const title, renamed = "Cerrar acuerdos con 5 hospitales", "Cerrar acuerdos con 6 hospitales"
-	e.run(t, chromedp.Navigate(e.url+"/okrs"), chromedp.WaitVisible(chromedp.CSS("#new-objective")),
-		chromedp.Click(chromedp.CSS("#new-objective")), chromedp.WaitVisible(chromedp.CSS("#okr-form")))
-	if shown := evalJS[bool](t, e, `!document.querySelector('fieldset[data-kinds="manual"]').hidden`); shown {
-		t.Errorf("the manual fields show for a metric key result")
-	}
-	e.run(t,
-		chromedp.SendKeys(chromedp.CSS("#f-title"), title),
-		chromedp.SendKeys(chromedp.CSS("#f-kr_title"), "Hospitales firmados"),
-	)
-	evalJS[bool](t, e, `(() => { const s = document.getElementById("f-kr_kind"); s.value = "manual"; s.dispatchEvent(new Event("change", {bubbles: true})); return true })()`)
-	// The form with an error answers 400: the browser's note about it is
-	// the only error allowed.
-	e.runStatus(t, 400,
-		chromedp.WaitVisible(chromedp.CSS("#f-kr_target")),
-		chromedp.SendKeys(chromedp.CSS("#f-kr_target"), "cinco"),
-		chromedp.Click(chromedp.CSS("#okr-save")),
-		chromedp.WaitVisible(chromedp.CSS("#err-kr_target")),
-	)
-	if msg := e.text(t, "#err-kr_target"); msg != T("es", "form.number") {
-		t.Errorf("the target's error says %q", msg)
-	}
-	if inv := evalJS[string](t, e, `document.getElementById("f-kr_target").getAttribute("aria-invalid")`); inv != "true" {
-		t.Errorf("the bad target is not marked invalid: %q", inv)
-	}
-	e.run(t,
-		chromedp.Clear(chromedp.CSS("#f-kr_target")),
-		chromedp.SendKeys(chromedp.CSS("#f-kr_target"), "5"),
-		chromedp.Click(chromedp.CSS("#okr-save")),
-		chromedp.WaitVisible(chromedp.CSS("#okr-done")),
-	)
-	row := func(text string) string {
-		return evalJS[string](t, e, `(() => { const r = Array.from(document.querySelectorAll(".okr-table tr.obj")).find(r => r.querySelector("strong").textContent === `+jsString(text)+`); return r ? r.id : "" })()`)
-	}
-	id := row(title)
-	if id == "" {
-		t.Fatalf("the new objective is not in the tree")
-	}
-	kr := evalJS[string](t, e, `(() => { const r = document.getElementById(`+jsString(id)+`).nextElementSibling; return r.className + ": " + r.querySelector("th a").textContent + " · " + r.querySelector(".raw").textContent })()`)
-	if !strings.HasPrefix(kr, "kr: Hospitales firmados · — de 5") {
-		t.Errorf("the new key result's row reads %q", kr)
-	}
-	e.run(t,
-		chromedp.Click(chromedp.CSS("#"+id+" a.edit")),
-		chromedp.WaitVisible(chromedp.CSS("#f-title")),
-		chromedp.Clear(chromedp.CSS("#f-title")),
-		chromedp.SendKeys(chromedp.CSS("#f-title"), renamed),
-		chromedp.Click(chromedp.CSS("#okr-save")),
-		chromedp.WaitVisible(chromedp.CSS("#okr-done")),
-	)
-	if row(renamed) != id || row(title) != "" {
-		t.Errorf("after editing, the tree shows %q as %q and %q as %q", renamed, row(renamed), title, row(title))
-	}
-	e.run(t,
-		chromedp.Click(chromedp.CSS("#"+id+" a.edit")),
-		chromedp.WaitVisible(chromedp.CSS("#delete-box summary")),
-		chromedp.Click(chromedp.CSS("#delete-box summary")),
-		chromedp.WaitVisible(chromedp.CSS("#delete-confirm")),
-		chromedp.Click(chromedp.CSS("#delete-confirm")),
-		chromedp.WaitVisible(chromedp.CSS("#okr-done")),
-	)
-	if row(renamed) != "" || evalJS[int](t, e, `document.querySelectorAll("#`+id+`").length`) != 0 {
-		t.Errorf("the deleted objective is still in the tree")
-	}
-	if n := evalJS[int](t, e, `document.querySelectorAll(".okr-table tr.obj").length`); n != 3 {
-		t.Errorf("%d objectives after deleting, want the template's 3", n)
 	}
 }
 

@@ -33,6 +33,8 @@ var messages = map[string][2]string{
 	"lang.es":          {"Español", "Español"},
 	"lang.en":          {"English", "English"},
 	"lang.switch":      {"Cambiar idioma", "Change language"},
+	"lang.auto":        {"Automático", "Automatic"},
+	"lang.auto.title":  {"Volver al idioma del navegador", "Back to the browser's language"},
 	"common.save":      {"Guardar", "Save"},
 	"common.delete":    {"Borrar", "Delete"},
 	"common.apply":     {"Aplicar", "Apply"},

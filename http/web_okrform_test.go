@@ -316,3 +316,71 @@ func TestWebCheckInErrors(t *testing.T) {
 		t.Errorf("check-ins %+v, want one of 2.5", cis)
 	}
 }
+
+// TestWebObjectiveOwner checks the owner of an objective from the form: the
+// field is marked for the script that hides it for the whole company; the
+// server ignores an owner sent for the whole company (a browser without the
+// script sends it), requires one for a team or a rep, and refuses an
+// unknown kind.
+func TestWebObjectiveOwner(t *testing.T) {
+	f := newFixture(t, mustOpen(t))
+	ctx := context.Background()
+	manager := f.session(f.users["manager"], false)
+	page := f.do(manager, "GET", "/okrs/objectives/new", "", "")
+	if !regexp.MustCompile(`<div data-owner-kinds="team person" id="owner-field"><label for="f-owner">`).MatchString(page.body) {
+		t.Errorf("the new objective form does not mark its owner field")
+	}
+	post := func(path, kind, owner string) response {
+		t.Helper()
+		return f.do(manager, "POST", path, formType, form(manager, "title", "Objetivo "+kind+" "+owner, "owner_kind", kind, "owner", owner,
+			"type", "committed", "period", "2026-Q1", "kr_title", "Hecho", "kr_kind", "manual", "kr_unit", "yesno"))
+	}
+	stored := func(title string) *rumbo.Objective {
+		t.Helper()
+		objs, err := f.db.Objectives(ctx, f.acme.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range objs {
+			if objs[i].Title == title {
+				return &objs[i]
+			}
+		}
+		t.Fatalf("no objective %q", title)
+		return nil
+	}
+	if r := post("/okrs/objectives", "org", "Norte"); r.code != nethttp.StatusSeeOther {
+		t.Fatalf("whole company with an owner = %d\n%s", r.code, r.body)
+	}
+	if o := stored("Objetivo org Norte"); o.OwnerKind != rumbo.OwnerOrg || o.Owner != "" {
+		t.Errorf("whole company objective stored with owner %s %q", o.OwnerKind, o.Owner)
+	}
+	for _, kind := range []string{"team", "person"} {
+		r := post("/okrs/objectives", kind, "  ")
+		if r.code != nethttp.StatusBadRequest || !strings.Contains(r.body, `<small class="field-error" id="err-owner">`+T("es", "form.required")+`</small>`) {
+			t.Errorf("%s without owner = %d, want 400 with the owner required", kind, r.code)
+		}
+	}
+	if r := post("/okrs/objectives", "planet", "Marte"); r.code != nethttp.StatusBadRequest || !strings.Contains(r.body, `id="err-owner_kind"`) {
+		t.Errorf("unknown owner kind = %d, want 400 on the owner kind", r.code)
+	}
+	if r := post("/okrs/objectives", "person", "Luis"); r.code != nethttp.StatusSeeOther {
+		t.Fatalf("rep's objective = %d\n%s", r.code, r.body)
+	}
+	o := stored("Objetivo person Luis")
+	if o.OwnerKind != rumbo.OwnerPerson || o.Owner != "Luis" {
+		t.Errorf("rep's objective stored with owner %s %q", o.OwnerKind, o.Owner)
+	}
+	// Made the whole company's, the objective loses its owner even though
+	// the form still sends it.
+	if r := post("/okrs/objectives/"+strconv.FormatInt(o.ID, 10), "org", "Luis"); r.code != nethttp.StatusSeeOther {
+		t.Fatalf("edit to the whole company = %d\n%s", r.code, r.body)
+	}
+	got, err := f.db.Objective(ctx, f.acme.ID, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.OwnerKind != rumbo.OwnerOrg || got.Owner != "" {
+		t.Errorf("edited objective owner %s %q", got.OwnerKind, got.Owner)
+	}
+}

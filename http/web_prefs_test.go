@@ -47,9 +47,22 @@ func TestWebUserLang(t *testing.T) {
 	}
 	es, en := "es", "en"
 
+	// autoButton reports whether a page offers to go back to the automatic
+	// language, and checks the button's words in the page's language.
+	autoButton := func(r response) bool {
+		t.Helper()
+		m := regexp.MustCompile(`<button type="submit" name="set" value="auto" id="lang-auto"[^>]*>([^<]*)</button>`).FindStringSubmatch(r.body)
+		if m != nil && m[1] != T(h1(r), "lang.auto") {
+			t.Errorf("the automatic language button says %q on a page in %s", m[1], h1(r))
+		}
+		return m != nil
+	}
 	// Nothing chosen: the browser's language, then the organisation's.
 	if got := guide(admin, "Accept-Language", "en-GB,en;q=0.9"); got != en {
 		t.Errorf("English browser: %q", got)
+	}
+	if autoButton(f.do(admin, "GET", "/guide", "", "", "Accept-Language", "es")) {
+		t.Errorf("the language is automatic, yet the page offers to make it automatic")
 	}
 	if got := guide(admin, "Accept-Language", "fr"); got != es {
 		t.Errorf("French browser, Spanish organisation: %q", got)
@@ -78,12 +91,33 @@ func TestWebUserLang(t *testing.T) {
 	if got := guide(other, append(withCookies(other, LangCookie+"=es"), "Accept-Language", "es")...); got != en {
 		t.Errorf("the setting against a Spanish cookie: %q, want English", got)
 	}
-	// Back to automatic: the browser's language again.
-	if r := f.do(admin, "POST", "/lang", formType, form(admin, "set", "auto")); r.code != nethttp.StatusSeeOther {
-		t.Fatalf("POST /lang auto = %d", r.code)
+	// A chosen language offers the way back to automatic, in either language.
+	if !autoButton(f.do(other, "GET", "/guide", "", "", "Accept-Language", "es")) {
+		t.Errorf("an English page with the language chosen lacks the automatic button")
+	}
+	if !autoButton(f.do(member, "GET", "/guide", "", "", withCookies(member, LangCookie+"=es")...)) {
+		t.Errorf("a Spanish page with the language chosen in the browser lacks the automatic button")
+	}
+	// Back to automatic: the browser's language again, and this browser's
+	// cookie is forgotten.
+	r = f.do(admin, "POST", "/lang", formType, form(admin, "set", "auto", "back", "/guide"))
+	if r.code != nethttp.StatusSeeOther || r.hdr.Get("Location") != "/guide" {
+		t.Fatalf("POST /lang auto = %d to %s", r.code, r.hdr.Get("Location"))
+	}
+	if v, ok := cookieOf(r, LangCookie); !ok || v != "" || !strings.Contains(strings.Join(r.hdr.Values("Set-Cookie"), " "), "Max-Age=0") {
+		t.Errorf("POST /lang auto sets the cookie %q %v: %v", v, ok, r.hdr.Values("Set-Cookie"))
+	}
+	if l, err := f.db.UserLang(ctx, f.users["admin"].ID); err != nil || l != "" {
+		t.Errorf("stored language after auto %q, %v", l, err)
 	}
 	if got := guide(other, "Accept-Language", "es"); got != es {
 		t.Errorf("after auto, a Spanish browser: %q", got)
+	}
+	if got := guide(other, "Accept-Language", "en"); got != en {
+		t.Errorf("after auto, an English browser: %q", got)
+	}
+	if autoButton(f.do(other, "GET", "/guide", "", "", "Accept-Language", "en")) {
+		t.Errorf("back to automatic, the page still offers the automatic button")
 	}
 	// Writes need the CSRF token; a bad language is refused.
 	if r := f.do(cred{cookie: admin.cookie}, "POST", "/lang", formType, "set=en"); r.code != nethttp.StatusForbidden {
@@ -97,8 +131,19 @@ func TestWebUserLang(t *testing.T) {
 	if v, _ := cookieOf(r, LangCookie); r.code != nethttp.StatusSeeOther || v != "en" {
 		t.Errorf("GET /lang = %d, cookie %q", r.code, v)
 	}
-	if got := h1(f.do(cred{}, "GET", "/login", "", "", "Cookie", LangCookie+"=en", "Accept-Language", "es")); got != en {
+	login := f.do(cred{}, "GET", "/login", "", "", "Cookie", LangCookie+"=en", "Accept-Language", "es")
+	if got := h1(login); got != en {
 		t.Errorf("login page with an English cookie: %q", got)
+	}
+	if !strings.Contains(login.body, `<a href="/lang?set=auto&amp;back=%2Flogin" id="lang-auto"`) {
+		t.Errorf("the login page with a chosen language lacks the automatic link")
+	}
+	if strings.Contains(f.do(cred{}, "GET", "/login", "", "", "Accept-Language", "es").body, `id="lang-auto"`) {
+		t.Errorf("the login page without a chosen language offers the automatic link")
+	}
+	r = f.do(cred{}, "GET", "/lang?set=auto&back=/login", "", "")
+	if v, ok := cookieOf(r, LangCookie); r.code != nethttp.StatusSeeOther || !ok || v != "" {
+		t.Errorf("GET /lang auto = %d, cookie %q %v", r.code, v, ok)
 	}
 	// The organisation's language comes last.
 	en2 := *f.acme

@@ -2,9 +2,11 @@ package http
 
 import (
 	"context"
+	"encoding/csv"
 	"io/fs"
 	nethttp "net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +205,59 @@ func TestWebReasons(t *testing.T) {
 	}
 	if res := f.do(admin, "GET", "/okrs?period="+q.Label, "", "", "Accept-Language", "es"); strings.Contains(res.body, "no check-in for") {
 		t.Errorf("the Spanish page shows the English reason")
+	}
+}
+
+// TestWebKPICSV exports what the KPI page shows as CSV, with a cell that a
+// spreadsheet would take for a formula neutralised.
+func TestWebKPICSV(t *testing.T) {
+	f := newFixture(t, mustOpen(t))
+	admin := f.session(f.users["admin"], false)
+	const evil = `=HYPERLINK("http://evil.test","x")`
+	f.put(f.acme, rumbo.EntityDeals, `{"external_id":"evil","owner":"=HYPERLINK(\"http://evil.test\",\"x\")","customer":"C","status":"won","amount":"70","created_at":"2026-02-02","closed_at":"2026-02-12"}`)
+	r := f.do(admin, "GET", "/kpis/revenue/csv?part=breakdown&by=owner&grain=quarter", "", "")
+	if r.code != 200 || !strings.HasPrefix(r.hdr.Get("Content-Type"), "text/csv") ||
+		r.hdr.Get("Content-Disposition") != `attachment; filename="revenue-by-owner.csv"` {
+		t.Fatalf("CSV = %d %q %q", r.code, r.hdr.Get("Content-Type"), r.hdr.Get("Content-Disposition"))
+	}
+	rows, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cells []string
+	for _, row := range rows {
+		cells = append(cells, row...)
+	}
+	if !slices.Contains(cells, "'"+evil) || slices.Contains(cells, evil) || !slices.Contains(cells, "Ana López") {
+		t.Errorf("the breakdown's cells %q lack the neutralised %q or Ana López", cells, evil)
+	}
+	// A member exports only what a member sees.
+	member := f.session(f.users["member"], false)
+	mr := f.do(member, "GET", "/kpis/revenue/csv?part=breakdown&by=owner&grain=quarter", "", "")
+	if mr.code != 200 || strings.Contains(mr.body, "HYPERLINK") || !strings.Contains(mr.body, "Ana López") {
+		t.Errorf("a member's CSV = %d\n%s", mr.code, mr.body)
+	}
+	if r := f.do(member, "GET", "/kpis/revenue/csv?owner=Luis", "", ""); r.code != nethttp.StatusForbidden {
+		t.Errorf("a member's CSV of another rep = %d, want 403", r.code)
+	}
+}
+
+// TestWebStaleData flags figures whose data was last imported more than two
+// weeks ago, on the dashboard and on the KPI page.
+func TestWebStaleData(t *testing.T) {
+	f := newFixture(t, mustOpen(t))
+	admin := f.session(f.users["admin"], false)
+	stale := `<span class="badge h-red">` + T("es", "dash.stale") + `</span>`
+	for _, p := range []string{"/", "/kpis/revenue"} {
+		if r := f.do(admin, "GET", p, "", ""); r.code != 200 || strings.Contains(r.body, stale) {
+			t.Errorf("GET %s just after the import = %d, flagged stale: %v", p, r.code, strings.Contains(r.body, stale))
+		}
+	}
+	f.clock.add(15 * 24 * time.Hour)
+	admin = f.session(f.users["admin"], false) // the first session has expired
+	for _, p := range []string{"/", "/kpis/revenue"} {
+		if r := f.do(admin, "GET", p, "", ""); r.code != 200 || !strings.Contains(r.body, stale) {
+			t.Errorf("GET %s fifteen days after the import = %d, not flagged stale", p, r.code)
+		}
 	}
 }

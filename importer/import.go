@@ -45,6 +45,13 @@ type RowError struct {
 	File   string
 	Line   int    // as an editor shows it: the header is line 1
 	Column string // the source column, "" when the problem is the whole row
+	Field  string // the canonical field, "" when the problem is the whole row
+	// Code says what is wrong and Args the values its message names, for a
+	// user interface to say it in its own language.
+	Code ErrorCode
+	Args []string
+	// Reason says it in English: "field: message", or the message alone
+	// when the problem is the whole row.
 	Reason string
 }
 
@@ -120,6 +127,15 @@ func (b *batch) flush(ctx context.Context, w rumbo.Writer, d *Decoder, rep *Repo
 // errRejected makes Write roll back a file with invalid rows.
 var errRejected = errors.New("file has invalid rows")
 
+// RejectedMessage is the message of the error of a file that n invalid rows
+// rolled back: "deals.csv: 2 invalid rows; nothing imported".
+func RejectedMessage(file string, n int) string {
+	if n == 1 {
+		return file + ": 1 invalid row; nothing imported"
+	}
+	return fmt.Sprintf("%s: %d invalid rows; nothing imported", file, n)
+}
+
 // ImportFile imports one CSV file ("-" for standard input) into the
 // organisation's records in one transaction. Problems with the file itself
 // (empty, binary, missing columns, an ambiguous column…) are EINVALID errors
@@ -181,10 +197,7 @@ func ImportFile(ctx context.Context, rs rumbo.RecordService, orgID int64, path s
 	})
 	if errors.Is(err, errRejected) {
 		rep.Inserted, rep.Updated, rep.Unchanged = 0, 0, 0
-		if rep.Rejected == 1 {
-			return rep, rumbo.Errorf(rumbo.EINVALID, "%s: 1 invalid row; nothing imported", rep.File)
-		}
-		return rep, rumbo.Errorf(rumbo.EINVALID, "%s: %d invalid rows; nothing imported", rep.File, rep.Rejected)
+		return rep, rumbo.Errorf(rumbo.EINVALID, "%s", RejectedMessage(rep.File, rep.Rejected))
 	} else if err != nil {
 		rep.Inserted, rep.Updated, rep.Unchanged = 0, 0, 0
 		return rep, err

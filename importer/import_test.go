@@ -219,6 +219,8 @@ func TestStrictRefs(t *testing.T) {
 	if len(rep.Errors) != 1 || !strings.HasPrefix(rep.Errors[0].String(), path+`:3:agent: owner: `) ||
 		!strings.Contains(rep.Errors[0].Reason, `"Nadie"`) {
 		t.Errorf("got %+v", rep.Errors)
+	} else if e := rep.Errors[0]; e.Code != importer.ErrUnknownPerson || e.Field != "owner" || len(e.Args) != 1 || e.Args[0] != "Nadie" {
+		t.Errorf("got code %q field %q args %q, want unknown_person owner [Nadie]", e.Code, e.Field, e.Args)
 	}
 	if got := count(t, db, org, rumbo.EntityDeals); got != 0 {
 		t.Errorf("got %d deals, want 0", got)

@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/rumbo-app/rumbo"
@@ -204,23 +205,23 @@ func (c *decimalColumn) decide() (byte, string) {
 	return '.', ""
 }
 
-// parseMoney parses an amount with a decided decimal separator. reason is
-// empty on success and otherwise says what is wrong, after the field name.
-func parseMoney(raw string, dec byte, currency string) (m rumbo.Money, reason string) {
+// parseMoney parses an amount with a decided decimal separator, or says
+// what is wrong with it.
+func parseMoney(raw string, dec byte, currency string) (m rumbo.Money, p problem, ok bool) {
 	num, cur, neg, ok := splitCurrency(raw)
 	if !ok {
-		return 0, fmt.Sprintf("%q is not a number", raw)
+		return 0, newProblem(ErrNumber, raw), false
 	}
 	intPart, frac, ok := splitDecimal(num, dec)
 	if !ok {
-		return 0, fmt.Sprintf("%q is not a number", raw)
+		return 0, newProblem(ErrNumber, raw), false
 	}
 	if !currencyMatches(cur, currency) {
-		return 0, fmt.Sprintf("%q is not in the organisation's currency (%s)", raw, currency)
+		return 0, newProblem(ErrCurrency, raw, currency), false
 	}
 	frac = strings.TrimRight(frac, "0")
 	if len(frac) > rumbo.MinorUnits {
-		return 0, fmt.Sprintf("%q has more than %d decimals", raw, rumbo.MinorUnits)
+		return 0, newProblem(ErrDecimals, raw, strconv.Itoa(rumbo.MinorUnits)), false
 	}
 	var v int64
 	for i := 0; i < len(intPart); i++ {
@@ -229,12 +230,12 @@ func parseMoney(raw string, dec byte, currency string) (m rumbo.Money, reason st
 			continue // a thousands separator
 		}
 		if v > (math.MaxInt64-9)/10 {
-			return 0, fmt.Sprintf("%q is too large", raw)
+			return 0, newProblem(ErrTooLarge, raw), false
 		}
 		v = v*10 + int64(c-'0')
 	}
 	if v > math.MaxInt64/100-1 {
-		return 0, fmt.Sprintf("%q is too large", raw)
+		return 0, newProblem(ErrTooLarge, raw), false
 	}
 	v *= 100
 	if len(frac) > 0 {
@@ -246,5 +247,5 @@ func parseMoney(raw string, dec byte, currency string) (m rumbo.Money, reason st
 	if neg {
 		v = -v
 	}
-	return rumbo.Money(v), ""
+	return rumbo.Money(v), problem{}, true
 }

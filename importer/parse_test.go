@@ -158,8 +158,12 @@ func TestParseMoney(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, reason := parseMoney(tt.in, tt.dec, "EUR")
-			if got != tt.want || reason != tt.reason {
+			got, p, ok := parseMoney(tt.in, tt.dec, "EUR")
+			reason := ""
+			if !ok {
+				reason = p.english()
+			}
+			if got != tt.want || reason != tt.reason || ok != (tt.reason == "") {
 				t.Errorf("got %v %q, want %v %q", got, reason, tt.want, tt.reason)
 			}
 		})
@@ -167,9 +171,9 @@ func TestParseMoney(t *testing.T) {
 }
 
 func TestDollarIsTheOrganisationsPeso(t *testing.T) {
-	got, reason := parseMoney("$1,500.00", '.', "MXN")
-	if got != 150000 || reason != "" {
-		t.Errorf("got %v %q, want 1500.00", got, reason)
+	got, p, ok := parseMoney("$1,500.00", '.', "MXN")
+	if got != 150000 || !ok {
+		t.Errorf("got %v %q, want 1500.00", got, p.english())
 	}
 }
 

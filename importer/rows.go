@@ -25,7 +25,7 @@ func (d *Decoder) Next() (rumbo.Record, []RowError, error) {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				d.line = pe.StartLine
-				return nil, []RowError{{File: d.File(), Line: pe.Line, Reason: pe.Err.Error()}}, nil
+				return nil, []RowError{rowError(d.File(), pe.Line, "", "", csvProblem(pe.Err))}, nil
 			}
 			return nil, nil, fmt.Errorf("read %s: %w", d.File(), err)
 		}
@@ -69,8 +69,8 @@ func blank(rec []string) bool {
 func (d *Decoder) decode(rec []string) (rumbo.Record, []RowError, error) {
 	d.errs = d.errs[:0]
 	if len(rec) < d.width || len(rec) > d.width && !blank(rec[d.width:]) {
-		return nil, []RowError{{File: d.File(), Line: d.line,
-			Reason: fmt.Sprintf("row has %d columns, the header has %d", len(rec), d.width)}}, nil
+		return nil, []RowError{rowError(d.File(), d.line, "", "",
+			newProblem(ErrRowWidth, strconv.Itoa(len(rec)), strconv.Itoa(d.width)))}, nil
 	}
 	for i := range d.spec.fields {
 		f, c, v := &d.spec.fields[i], &d.cols[i], &d.vals[i]
@@ -78,12 +78,12 @@ func (d *Decoder) decode(rec []string) (rumbo.Record, []RowError, error) {
 		raw := d.cell(c, rec)
 		if raw == "" {
 			if f.required {
-				d.cellError(c, f.name+": required value is empty")
+				d.cellError(c, f.name, newProblem(ErrRequired))
 			}
 			continue
 		}
-		if reason := d.parse(f, c, v, raw); reason != "" {
-			d.cellError(c, f.name+": "+reason)
+		if p, ok := d.parse(f, c, v, raw); !ok {
+			d.cellError(c, f.name, p)
 			continue
 		}
 		v.set = true
@@ -91,7 +91,7 @@ func (d *Decoder) decode(rec []string) (rumbo.Record, []RowError, error) {
 	d.checkRow()
 	if id := d.vals[0].s; id != "" && len(d.dups) > 0 {
 		if first, ok := d.dups[d.ids.key(id)]; ok && int(first) != d.line {
-			d.cellError(&d.cols[0], fmt.Sprintf("external_id: %q already appears on line %d", id, first))
+			d.cellError(&d.cols[0], "external_id", newProblem(ErrDuplicateID, id, strconv.Itoa(int(first))))
 		}
 	}
 	if len(d.errs) > 0 {
@@ -110,7 +110,7 @@ func (d *Decoder) decode(rec []string) (rumbo.Record, []RowError, error) {
 }
 
 // parse reads raw into v according to the field's kind, or says why not.
-func (d *Decoder) parse(f *fieldSpec, c *column, v *value, raw string) string {
+func (d *Decoder) parse(f *fieldSpec, c *column, v *value, raw string) (problem, bool) {
 	switch f.kind {
 	case kString:
 		v.s = raw
@@ -121,38 +121,38 @@ func (d *Decoder) parse(f *fieldSpec, c *column, v *value, raw string) string {
 		}
 		if !ok {
 			if c.order == orderYMD {
-				return fmt.Sprintf("%q is not a valid date (expected yyyy-mm-dd)", raw)
+				return newProblem(ErrDateYMD, raw), false
 			}
-			return fmt.Sprintf("%q is not a valid date", raw)
+			return newProblem(ErrDate, raw), false
 		}
 	case kMoney:
-		m, reason := parseMoney(raw, c.dec, d.currency)
-		if reason != "" {
-			return reason
+		m, p, ok := parseMoney(raw, c.dec, d.currency)
+		if !ok {
+			return p, false
 		}
 		v.m = m
 	case kInt:
 		n, err := strconv.Atoi(strings.TrimPrefix(raw, "+"))
 		if err != nil {
-			return fmt.Sprintf("%q is not a whole number", raw)
+			return newProblem(ErrWholeNumber, raw), false
 		}
 		v.i = n
 	case kBool:
 		b, ok := parseBool(raw)
 		if !ok {
-			return fmt.Sprintf("%q is not yes or no (valid: yes, no, sí, true, false, 1, 0)", raw)
+			return newProblem(ErrYesNo, raw), false
 		}
 		v.b = b
 	case kEnum:
 		for _, e := range f.enum {
 			if strings.EqualFold(raw, e) {
 				v.s = e
-				return ""
+				return problem{}, true
 			}
 		}
-		return fmt.Sprintf("%q is not a valid value (valid: %s)", raw, strings.Join(f.enum, ", "))
+		return newProblem(ErrNotAllowed, raw, strings.Join(f.enum, ", ")), false
 	}
-	return ""
+	return problem{}, true
 }
 
 func parseBool(s string) (bool, bool) {
@@ -170,8 +170,11 @@ func (d *Decoder) checkRow() {
 	switch d.spec.entity {
 	case rumbo.EntityPeople:
 		if !d.vals[1].set && !d.vals[2].set {
-			d.cellError(&d.cols[1], "name: name and email are both empty")
+			d.cellError(&d.cols[1], "name", newProblem(ErrNameOrEmail))
 		}
+		d.checkOrder(4, 5) // active_from, active_to
+	case rumbo.EntityCampaigns:
+		d.checkOrder(3, 4) // start, end
 	case rumbo.EntitySurveys:
 		score, scale := &d.vals[4], d.vals[5].s
 		if !score.set {
@@ -184,19 +187,30 @@ func (d *Decoder) checkRow() {
 			scale = rumbo.ScaleCSAT
 		}
 		if score.i < lo || score.i > hi {
-			d.cellError(&d.cols[4], fmt.Sprintf("score: %d is out of range for %s (%d to %d)", score.i, scale, lo, hi))
+			d.cellError(&d.cols[4], "score", newProblem(ErrScoreRange, strconv.Itoa(score.i), scale, strconv.Itoa(lo), strconv.Itoa(hi)))
 		}
 	}
 }
 
-// cellError records a problem with the cell feeding column c of this row.
-func (d *Decoder) cellError(c *column, reason string) {
-	e := RowError{File: d.File(), Line: d.line, Reason: reason}
-	if c.idx >= 0 {
-		e.Column = c.name
-		e.Line, _ = d.r.FieldPos(c.idx)
+// checkOrder refuses a row whose time field at index to is before the one
+// at index from, as the store would.
+func (d *Decoder) checkOrder(from, to int) {
+	f, t := &d.vals[from], &d.vals[to]
+	if f.set && t.set && t.t.Before(f.t) {
+		name := d.spec.fields[to].name
+		d.cellError(&d.cols[to], name, newProblem(ErrBefore, name, d.spec.fields[from].name))
 	}
-	d.errs = append(d.errs, e)
+}
+
+// cellError records a problem with the cell feeding column c of this row,
+// for the named field.
+func (d *Decoder) cellError(c *column, field string, p problem) {
+	line, col := d.line, ""
+	if c.idx >= 0 {
+		col = c.name
+		line, _ = d.r.FieldPos(c.idx)
+	}
+	d.errs = append(d.errs, rowError(d.File(), line, col, field, p))
 }
 
 // Pos is where a decoded row sits in its file: its line and, for a row
@@ -231,7 +245,7 @@ func (p Pos) line(idx int) int {
 // FieldError locates an error the store returned for the row at p: the
 // source column that fed the field, on that row's line.
 func (d *Decoder) FieldError(p Pos, fe *rumbo.FieldError) RowError {
-	e := RowError{File: d.File(), Line: p.Line, Reason: fe.Error()}
+	e := rowError(d.File(), p.Line, "", fe.Field, storeProblem(fe))
 	if i := d.spec.field(fe.Field); i >= 0 && d.cols[i].idx >= 0 {
 		e.Column = d.cols[i].name
 		e.Line = p.line(d.cols[i].idx)

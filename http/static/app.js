@@ -1,7 +1,9 @@
 // Rumbo's web app: draws the charts from the page's JSON blocks, sorts
 // tables, sends settings forms to the API with the session's CSRF token and
-// the page's organisation, shows the fields of a key result's kind and asks
-// for the blocker on low-confidence check-ins. No build step.
+// the page's organisation, shows the fields of a key result's kind and the
+// owner of an objective only when a team or a rep owns it, asks for the
+// blocker on low-confidence check-ins, and shows a number's explanation when
+// it is focused (a tap or the keyboard). No build step.
 (function () {
   "use strict";
   var charts = [];
@@ -12,6 +14,14 @@
   // organisation the page shows (X-Rumbo-Org), as htmx sends them.
   function pageHeaders() {
     try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}"); } catch (e) { return {}; }
+  }
+
+  // esc makes text safe in a tooltip, which ECharts shows as HTML: names
+  // come from the organisation's data (reps, markets, KPIs).
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
   }
 
   function dataOf(id) {
@@ -40,7 +50,7 @@
   function spark(d) {
     return {
       animation: false, grid: { left: 2, right: 2, top: 4, bottom: 2 },
-      tooltip: { trigger: "axis", formatter: function (p) { return (d.texts && d.texts[p[0].dataIndex]) || p[0].name; } },
+      tooltip: { trigger: "axis", formatter: function (p) { return esc((d.texts && d.texts[p[0].dataIndex]) || p[0].name); } },
       xAxis: { type: "category", data: d.labels || [], show: false },
       yAxis: { type: "value", show: false, scale: true },
       series: [{ type: "line", data: d.values || [], symbol: "none", smooth: true, lineStyle: { width: 2, color: d.color }, areaStyle: { color: d.color, opacity: .12 } }]
@@ -64,7 +74,7 @@
   function bars(d) {
     return {
       animation: false, grid: { left: 130, right: 70, top: 10, bottom: 20 },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: function (p) { return p[0].name + ": " + ((d.texts && d.texts[p[0].dataIndex]) || p[0].value); } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: function (p) { return esc(p[0].name + ": " + ((d.texts && d.texts[p[0].dataIndex]) || p[0].value)); } },
       xAxis: { type: "value", axisLabel: { color: "#57606a", formatter: function (v) { return nf.format(v); } } },
       yAxis: { type: "category", inverse: true, data: d.labels || [], axisLabel: { color: "#1f2328", width: 120, overflow: "truncate" } },
       series: [{ type: "bar", data: (d.values || []).map(function (v, i) { return { value: v, itemStyle: { color: (d.colors && d.colors[i]) || "#0b5cad" } }; }),
@@ -135,6 +145,7 @@
     }
     if (el.id === "ci-conf") blocker(el);
     if (el.name === "kr_kind" && el.form) kinds(el.form);
+    if (el.name === "owner_kind" && el.form) owner(el.form);
   });
   document.addEventListener("input", function (ev) { if (ev.target.id === "ci-conf") blocker(ev.target); });
 
@@ -157,6 +168,47 @@
       box.querySelectorAll("input, select, textarea").forEach(function (x) { x.disabled = !on; });
     });
   }
+
+  // An objective has an owner only when a team or a rep owns it: for the
+  // whole company the owner field is hidden and disabled, so it is not sent
+  // (without this script it shows, and the server ignores it).
+  function owner(form) {
+    var k = form.querySelector('[name="owner_kind"]'), box = form.querySelector("[data-owner-kinds]");
+    if (!k || !box) return;
+    var on = box.getAttribute("data-owner-kinds").split(" ").indexOf(k.value) >= 0;
+    box.hidden = !on;
+    box.querySelectorAll("input").forEach(function (x) { x.disabled = !on; x.required = on; });
+  }
+
+  // A number that explains itself (a focusable element with a title) also
+  // shows its explanation while focused: a tap on a phone or the keyboard
+  // reads what a mouse reads on hover.
+  var tip = null;
+  function hideTip() {
+    if (!tip) return;
+    var owner = document.querySelector('[aria-describedby="explain-tip"]');
+    if (owner) owner.removeAttribute("aria-describedby");
+    tip.remove();
+    tip = null;
+  }
+  document.addEventListener("focusin", function (ev) {
+    var el = ev.target;
+    hideTip();
+    if (!el.matches || !el.matches("main [title][tabindex]") || !el.getAttribute("title")) return;
+    tip = document.createElement("div");
+    tip.id = "explain-tip";
+    tip.className = "explain-tip";
+    tip.setAttribute("role", "tooltip");
+    tip.textContent = el.getAttribute("title");
+    document.body.appendChild(tip);
+    var r = el.getBoundingClientRect(), w = tip.offsetWidth;
+    var left = Math.max(8, Math.min(r.left + window.scrollX, window.scrollX + document.documentElement.clientWidth - w - 8));
+    tip.style.left = left + "px";
+    tip.style.top = (r.bottom + window.scrollY + 6) + "px";
+    el.setAttribute("aria-describedby", "explain-tip");
+  });
+  document.addEventListener("focusout", hideTip);
+  document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") hideTip(); });
 
   // Forms and buttons with data-api-method call the JSON API.
   function apiSubmit(form, trigger) {
@@ -214,7 +266,7 @@
 
   function start() {
     draw(document);
-    document.querySelectorAll("form.okr-form").forEach(kinds);
+    document.querySelectorAll("form.okr-form").forEach(function (f) { kinds(f); owner(f); });
     if (window.htmx) htmx.onLoad(function (el) { draw(el); var c = el.querySelector && el.querySelector("#ci-conf"); if (c) blocker(c); });
     var c = document.getElementById("ci-conf");
     if (c) blocker(c);
