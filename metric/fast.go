@@ -119,6 +119,8 @@ func (c *calc) aggKind() (string, bool) {
 			k = agg.KindMarket
 		case "channel", "campaign":
 			k = agg.KindCC
+		case "type":
+			k = agg.KindType
 		default:
 			return "", false
 		}
@@ -167,7 +169,7 @@ func (c *calc) dimField(kind, dim, name string) string {
 			return dim
 		}
 		return c.d.team(dim)
-	case agg.KindMarket:
+	case agg.KindMarket, agg.KindType:
 		return dim
 	case agg.KindCC:
 		ch, camp, ok := agg.SplitCC(dim)
@@ -623,8 +625,9 @@ func fastActivities(c *calc) (map[cellKey]out, bool, error) {
 	return c.finishActivities(g), true, nil
 }
 
-// typedActivities counts activities broken down or filtered by type (and
-// owner or team), which the aggregates do not keep: from the activities of
+// typedActivities counts activities broken down or filtered by type and
+// by owner or team, which the aggregates do not keep together (they keep
+// types and owners apart): from the activities of
 // the pieces' time range alone, without the deals and leads the other
 // fields of an activity resolve through.
 func typedActivities(c *calc) (map[cellKey]out, bool, error) {

@@ -96,17 +96,12 @@ func (w *writer) aggState(ctx context.Context) (*aggDelta, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, f := range agg.Families {
-		if built[f] {
-			continue
-		}
-		var one int
-		err := w.db.queryRow(ctx, w.tx, "SELECT 1 FROM "+tables[familyEntity[f]].name+" WHERE org_id = ? LIMIT 1", w.org).Scan(&one)
-		if err == nil {
-			d.rebuild[f] = true
-		} else if err != sql.ErrNoRows {
-			return nil, fmt.Errorf("aggregates of %s: %w", f, err)
-		}
+	fams, err := w.db.unbuilt(ctx, w.tx, w.org, built)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fams {
+		d.rebuild[f] = true
 	}
 	w.agg = d
 	return d, nil
@@ -663,7 +658,7 @@ type otherFact struct {
 // othersSelect reads what the facts of activities, surveys and inquiries
 // need; othersFrom is the table and its joins.
 var othersSelect = map[rumbo.Entity]string{
-	rumbo.EntityActivities: `SELECT x.at, ` + ownerName + ` FROM activities x LEFT JOIN people p ON p.id = x.owner_id`,
+	rumbo.EntityActivities: `SELECT x.at, ` + ownerName + `, x.type FROM activities x LEFT JOIN people p ON p.id = x.owner_id`,
 	rumbo.EntitySurveys:    `SELECT x.sent_at, x.answered_at, x.score, x.scale FROM surveys x`,
 	rumbo.EntityInquiries:  `SELECT x.received_at, x.first_response_at, x.resolved_at FROM inquiries x`,
 }
@@ -673,11 +668,11 @@ func scanOther(e rumbo.Entity, rows *sql.Rows) (otherFact, error) {
 	var t [3]sql.NullInt64
 	switch e {
 	case rumbo.EntityActivities:
-		var owner sql.NullString
-		if err := rows.Scan(&t[0], &owner); err != nil {
+		var owner, typ sql.NullString
+		if err := rows.Scan(&t[0], &owner, &typ); err != nil {
 			return otherFact{}, err
 		}
-		return otherFact{&rumbo.Activity{At: timeOf(t[0]), Owner: owner.String}, t[:1]}, nil
+		return otherFact{&rumbo.Activity{At: timeOf(t[0]), Owner: owner.String, Type: typ.String}, t[:1]}, nil
 	case rumbo.EntitySurveys:
 		s := &rumbo.Survey{}
 		var score sql.NullInt64

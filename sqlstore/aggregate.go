@@ -66,6 +66,61 @@ func (db *DB) RebuildAggregates(ctx context.Context, orgID int64) error {
 	return nil
 }
 
+// rebuildMissing rebuilds, in one transaction, the organisation's families
+// that were never built (or were dropped by a migration) although their
+// entity has records.
+func (db *DB) rebuildMissing(ctx context.Context, orgID int64) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := db.d.lockWrites(ctx, tx, orgID); err != nil {
+		return err
+	}
+	built, err := db.builtFamilies(ctx, tx, orgID)
+	if err != nil {
+		return err
+	}
+	fams, err := db.unbuilt(ctx, tx, orgID, built)
+	if err != nil {
+		return err
+	}
+	if len(fams) == 0 {
+		return nil
+	}
+	start := time.Now()
+	if err := db.rebuild(ctx, tx, orgID, fams); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	db.log.Info("aggregates rebuilt", "org", orgID, "families", strings.Join(fams, ","), "duration", time.Since(start))
+	return nil
+}
+
+// unbuilt returns the families not built whose entity has records: those
+// must be built from the raw rows (a family whose entity is empty starts
+// from empty aggregates instead).
+func (db *DB) unbuilt(ctx context.Context, q querier, orgID int64, built map[string]bool) ([]string, error) {
+	var fams []string
+	for _, f := range agg.Families {
+		if built[f] {
+			continue
+		}
+		var one int
+		err := db.queryRow(ctx, q, "SELECT 1 FROM "+tables[familyEntity[f]].name+" WHERE org_id = ? LIMIT 1", orgID).Scan(&one)
+		switch {
+		case err == nil:
+			fams = append(fams, f)
+		case err != sql.ErrNoRows:
+			return nil, fmt.Errorf("aggregates of %s: %w", f, err)
+		}
+	}
+	return fams, nil
+}
+
 // rebuild recomputes the families' aggregates and spans from the raw rows.
 func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, orgID int64, fams []string) error {
 	if len(fams) == 0 {
@@ -341,7 +396,7 @@ func (db *DB) buildLeads(ctx context.Context, tx *sql.Tx, orgID int64, b *agg.Bu
 }
 
 func (db *DB) buildActivities(ctx context.Context, tx *sql.Tx, orgID int64, b *agg.Builder, sp *span) error {
-	rows, err := db.query(ctx, tx, `SELECT x.at, `+ownerName+` FROM activities x
+	rows, err := db.query(ctx, tx, `SELECT x.at, `+ownerName+`, x.type FROM activities x
 		LEFT JOIN people p ON p.id = x.owner_id WHERE x.org_id = ?`, orgID)
 	if err != nil {
 		return err
@@ -349,14 +404,14 @@ func (db *DB) buildActivities(ctx context.Context, tx *sql.Tx, orgID int64, b *a
 	defer rows.Close()
 	var a rumbo.Activity
 	var at sql.NullInt64
-	var owner sql.NullString
+	var owner, typ sql.NullString
 	for rows.Next() {
-		if err := rows.Scan(&at, &owner); err != nil {
+		if err := rows.Scan(&at, &owner, &typ); err != nil {
 			return err
 		}
 		sp.n++
 		sp.see(at)
-		a.At, a.Owner = timeOf(at), owner.String
+		a.At, a.Owner, a.Type = timeOf(at), owner.String, typ.String
 		b.Activity(&a)
 	}
 	return rows.Err()

@@ -319,7 +319,7 @@ func (w *window) leadsFirstWon(ctx context.Context, list []rumbo.Lead) (map[stri
 }
 
 func (w *window) activities(ctx context.Context) error {
-	rows, err := w.db.queryStmt(ctx, `SELECT x.at, `+ownerName+` FROM activities x LEFT JOIN people p ON p.id = x.owner_id
+	rows, err := w.db.queryStmt(ctx, `SELECT x.at, `+ownerName+`, x.type FROM activities x LEFT JOIN people p ON p.id = x.owner_id
 		WHERE x.org_id = ? AND x.at >= ? AND x.at <= ?`, w.org, w.f, w.t)
 	if err != nil {
 		return err
@@ -328,11 +328,11 @@ func (w *window) activities(ctx context.Context) error {
 	for rows.Next() {
 		var a rumbo.Activity
 		var at sql.NullInt64
-		var owner sql.NullString
-		if err := rows.Scan(&at, &owner); err != nil {
+		var owner, typ sql.NullString
+		if err := rows.Scan(&at, &owner, &typ); err != nil {
 			return err
 		}
-		a.At, a.Owner = timeOf(at), owner.String
+		a.At, a.Owner, a.Type = timeOf(at), owner.String, typ.String
 		w.b.Activity(&a)
 	}
 	return rows.Err()

@@ -8,3 +8,10 @@ func SetRebuildMin(n int) (restore func()) {
 	rebuildMin = n
 	return func() { rebuildMin = old }
 }
+
+// Exec runs a statement on the database, outside any write: tests use it to
+// put a database back in an older state.
+func (db *DB) Exec(query string, args ...any) error {
+	_, err := db.db.Exec(db.d.rebind(query), args...)
+	return err
+}

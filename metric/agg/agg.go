@@ -31,7 +31,13 @@ const (
 	// Breakdowns by channel (the lead's, else its campaign's) and by
 	// campaign are both resolved from it at read time.
 	KindCC = "cc"
+	// KindType is an activity's type as stored (activities only): the
+	// template's weekly rates of calls and presentations read it.
+	KindType = "type"
 )
+
+// Kinds lists every dimension kind.
+var Kinds = []string{KindTotal, KindOwner, KindMarket, KindCC, KindType}
 
 // NoLead is the KindCC dimension of a deal whose lead is unknown.
 const NoLead = "\x1e"
@@ -103,7 +109,7 @@ var (
 		OpenIn: {FamilyDeals, dealKinds, true}, OpenOut: {FamilyDeals, dealKinds, true},
 		Leads: {FamilyLeads, dealKinds, false}, Cohort: {FamilyLeads, dealKinds, false},
 		Conv: {FamilyLeads, dealKinds, false},
-		Acts: {FamilyActivities, []string{KindTotal, KindOwner}, false},
+		Acts: {FamilyActivities, []string{KindTotal, KindOwner, KindType}, false},
 		Sent: {FamilySurveys, []string{KindTotal}, false}, CSAT: {FamilySurveys, []string{KindTotal}, false},
 		Resp: {FamilyInquiries, []string{KindTotal}, false},
 	}
@@ -140,11 +146,12 @@ func HasKind(m, kind string) bool {
 }
 
 // HasGrain reports whether the measure keeps rows of grain g for kind:
-// days for the total only, ISO weeks for the total and markets (sales per
-// market is broken down by market by default), months, quarters and years
-// for every kind. A breakdown by owner or channel per week or day reads raw
-// records: weeks × reps would make the aggregates nearly as large as the
-// records. Open-deal events keep months, quarters and years only.
+// days for the total and activity types, ISO weeks for the total, markets
+// (sales per market is broken down by market by default) and activity
+// types (a handful of values: weekly rates of calls), months, quarters and
+// years for every kind. A breakdown by owner or channel per week or day
+// reads raw records: weeks × reps would make the aggregates nearly as large
+// as the records. Open-deal events keep months, quarters and years only.
 func HasGrain(m string, g rumbo.Grain, kind string) bool {
 	if !HasKind(m, kind) {
 		return false
@@ -154,9 +161,9 @@ func HasGrain(m string, g rumbo.Grain, kind string) bool {
 	}
 	switch g {
 	case rumbo.GrainDay:
-		return kind == KindTotal
+		return kind == KindTotal || kind == KindType
 	case rumbo.GrainWeek:
-		return kind == KindTotal || kind == KindMarket
+		return kind == KindTotal || kind == KindMarket || kind == KindType
 	case rumbo.GrainMonth, rumbo.GrainQuarter, rumbo.GrainYear:
 		return true
 	}
@@ -199,7 +206,7 @@ type Query struct {
 
 // dims are the dimension values of one fact, by kind.
 type dims struct {
-	owner, market, cc string
+	owner, market, cc, typ string
 }
 
 // grainsAll lists the grains in Builder order.
@@ -406,6 +413,8 @@ func (b *Builder) add(m string, t time.Time, d dims, n, s, miss int64, hist bool
 			dim = d.market
 		case KindCC:
 			dim = d.cc
+		case KindType:
+			dim = d.typ
 		}
 		k := cellKey{si, starts[sl.gi], dim}
 		c := b.cells[k]

@@ -153,7 +153,7 @@ func (b *Builder) Lead(l *rumbo.Lead, firstWon time.Time) {
 // Activity adds the facts of one activity.
 func (b *Builder) Activity(a *rumbo.Activity) {
 	if !a.At.IsZero() {
-		b.add(Acts, a.At, dims{owner: a.Owner}, 1, 0, 0, false, 0)
+		b.add(Acts, a.At, dims{owner: a.Owner, typ: a.Type}, 1, 0, 0, false, 0)
 	}
 }
 

@@ -143,7 +143,7 @@ func CheckAggregates(t *testing.T, db *sqlstore.DB, orgID int64, what string) {
 		measures := []string{agg.Won, agg.WonAmt, agg.Lost, agg.Cycle, agg.Recur, agg.Attr, agg.OpenIn, agg.OpenOut,
 			agg.Leads, agg.Cohort, agg.Conv, agg.Acts, agg.Sent, agg.CSAT, agg.Resp}
 		for _, g := range []rumbo.Grain{rumbo.GrainDay, rumbo.GrainWeek, rumbo.GrainMonth, rumbo.GrainQuarter, rumbo.GrainYear} {
-			for _, k := range []string{agg.KindTotal, agg.KindOwner, agg.KindMarket, agg.KindCC} {
+			for _, k := range agg.Kinds {
 				rows, _, err := db.Aggregates(ctx, orgID, agg.Query{Measures: measures, Grain: g, Kind: k, From: -1 << 40, To: 1 << 40})
 				if err != nil {
 					t.Fatal(err)
