@@ -213,10 +213,9 @@ type memoAgg struct {
 	*memo
 	as   AggregateSource
 	wide bool
-	// The rows read, by shape and measure (see rows); rowsMu makes the
-	// reads of rows one at a time.
+	// The rows read or being read, by shape and measure (see rows).
 	rowsMu  sync.Mutex
-	rowsFor map[string][]arow
+	rowsFor map[string]*memoEntry
 }
 
 func newMemoAgg(src Source, as AggregateSource, wide bool) *memoAgg {
@@ -246,57 +245,83 @@ func (m *memoAgg) rows(ctx context.Context, o int64, q agg.Query) ([][]arow, err
 		slices.Sort(q.Starts)
 		q.Starts = slices.Compact(q.Starts)
 	}
-	m.rowsMu.Lock()
-	defer m.rowsMu.Unlock()
-	if m.rowsFor == nil {
-		m.rowsFor = map[string][]arow{}
-	}
 	shape := fmt.Sprintf("%s %q %v %d %d %v", q.Grain, q.Kind, q.Starts, q.From, q.To, q.NoHist)
 	keyOf := func(measure string) string { return shape + " " + measure }
-	var missing []string
+	// The measures nobody has read or is reading are read here, with the
+	// lock released: the other goroutine of a batch reads its own shapes
+	// meanwhile, and waits only for the measures this read brings.
+	m.rowsMu.Lock()
+	if m.rowsFor == nil {
+		m.rowsFor = map[string]*memoEntry{}
+	}
+	var read []string
 	for _, x := range q.Measures {
-		if _, ok := m.rowsFor[keyOf(x)]; !ok && !slices.Contains(missing, x) {
-			missing = append(missing, x)
+		if _, ok := m.rowsFor[keyOf(x)]; !ok && !slices.Contains(read, x) {
+			read = append(read, x)
 		}
 	}
-	if len(missing) > 0 {
-		read := missing
-		if m.wide && q.Kind == agg.KindTotal && !slices.Contains(read, agg.OpenIn) && !slices.Contains(read, agg.OpenOut) {
-			for _, x := range measureOrder {
-				if _, ok := m.rowsFor[keyOf(x)]; !ok && agg.HasGrain(x, q.Grain, q.Kind) && !slices.Contains(read, x) {
-					read = append(read, x)
-				}
+	if len(read) > 0 && m.wide && q.Kind == agg.KindTotal && !slices.Contains(read, agg.OpenIn) && !slices.Contains(read, agg.OpenOut) {
+		for _, x := range measureOrder {
+			if _, ok := m.rowsFor[keyOf(x)]; !ok && agg.HasGrain(x, q.Grain, q.Kind) && !slices.Contains(read, x) {
+				read = append(read, x)
 			}
 		}
-		byMeasure := make(map[string][]arow, len(read))
-		rq := q
-		rq.Measures = read
-		var buf []byte // the histograms, copied into few allocations
-		err := m.as.ReadAggregates(ctx, o, rq, func(k *agg.Key, n, s, mm int64, hist []byte) error {
-			r := arow{measure: k.Measure, start: k.Start, dim: k.Dim, n: n, s: s, m: mm}
-			if len(hist) > 0 {
-				if cap(buf)-len(buf) < len(hist) {
-					buf = make([]byte, 0, max(64<<10, len(hist)))
-				}
-				at := len(buf)
-				buf = append(buf, hist...)
-				r.hist = buf[at:len(buf):len(buf)]
+	}
+	mine := make([]*memoEntry, len(read))
+	for i, x := range read {
+		mine[i] = &memoEntry{done: make(chan struct{})}
+		m.rowsFor[keyOf(x)] = mine[i]
+	}
+	want := make([]*memoEntry, len(q.Measures))
+	for i, x := range q.Measures {
+		want[i] = m.rowsFor[keyOf(x)]
+	}
+	m.rowsMu.Unlock()
+	if len(read) > 0 {
+		byMeasure, err := m.read(ctx, o, q, read)
+		m.rowsMu.Lock()
+		for i, x := range read {
+			mine[i].v, mine[i].err = byMeasure[x], err
+			if err != nil {
+				delete(m.rowsFor, keyOf(x)) // the next call tries again
 			}
-			byMeasure[k.Measure] = append(byMeasure[k.Measure], r)
-			return nil
-		})
-		if err != nil {
-			return nil, err
+			close(mine[i].done)
 		}
-		for _, x := range read {
-			m.rowsFor[keyOf(x)] = byMeasure[x]
-		}
+		m.rowsMu.Unlock()
 	}
 	out := make([][]arow, 0, len(q.Measures))
-	for _, x := range q.Measures {
-		out = append(out, m.rowsFor[keyOf(x)])
+	for _, e := range want {
+		<-e.done
+		if e.err != nil {
+			return nil, e.err
+		}
+		out = append(out, e.v.([]arow))
 	}
 	return out, nil
+}
+
+// read reads the rows of the measures at the query's grain, kind and
+// periods, by measure.
+func (m *memoAgg) read(ctx context.Context, o int64, q agg.Query, measures []string) (map[string][]arow, error) {
+	byMeasure := make(map[string][]arow, len(measures))
+	q.Measures = measures
+	// The histograms are copied into few allocations, each twice the last:
+	// most reads bring a few short ones.
+	var buf []byte
+	err := m.as.ReadAggregates(ctx, o, q, func(k *agg.Key, n, s, mm int64, hist []byte) error {
+		r := arow{measure: k.Measure, start: k.Start, dim: k.Dim, n: n, s: s, m: mm}
+		if len(hist) > 0 {
+			if cap(buf)-len(buf) < len(hist) {
+				buf = make([]byte, 0, max(2*cap(buf), 512, len(hist)))
+			}
+			at := len(buf)
+			buf = append(buf, hist...)
+			r.hist = buf[at:len(buf):len(buf)]
+		}
+		byMeasure[k.Measure] = append(byMeasure[k.Measure], r)
+		return nil
+	})
+	return byMeasure, err
 }
 
 // openBefore returns, for each dimension value of the kind, the open-deal

@@ -30,6 +30,9 @@ var migrations embed.FS
 
 var _ rumbo.Store = (*DB)(nil)
 
+// maxIdleConns is the number of idle connections kept open.
+const maxIdleConns = 16
+
 // Options configure Open.
 type Options struct {
 	// Create allows Open to create a missing SQLite file. Without it a
@@ -98,6 +101,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s database: %w", db.d.name, err)
 	}
 	db.db = sqldb
+	// Keep the connections of concurrent reads (a dashboard computes its
+	// KPIs on two goroutines, a server serves many requests): database/sql
+	// keeps 2 idle ones by default and closes the others after each use, and
+	// a new connection costs its setup (on SQLite the pragmas and parsing the
+	// schema) and the preparation again of every kept statement it runs.
+	sqldb.SetMaxIdleConns(maxIdleConns)
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("open %s database %s: %w", db.d.name, db.where(), err)
@@ -170,6 +179,39 @@ func (db *DB) migrate(ctx context.Context, existed bool) error {
 	}
 	for _, r := range results {
 		db.log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	if len(results) > 0 {
+		return db.rebuildUnbuilt(ctx)
+	}
+	return nil
+}
+
+// rebuildUnbuilt rebuilds, for every organisation, the aggregate families
+// that are not built although their records exist: a migration that
+// changes what a family keeps drops it, and the engine would otherwise read
+// raw records (slow on a big organisation) until the next write.
+func (db *DB) rebuildUnbuilt(ctx context.Context) error {
+	rows, err := db.db.QueryContext(ctx, "SELECT id FROM orgs ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("list organisations: %w", err)
+	}
+	var orgs []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("list organisations: %w", err)
+		}
+		orgs = append(orgs, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list organisations: %w", err)
+	}
+	for _, org := range orgs {
+		if err := db.rebuildMissing(ctx, org); err != nil {
+			return fmt.Errorf("rebuild aggregates of organisation %d: %w", org, err)
+		}
 	}
 	return nil
 }
