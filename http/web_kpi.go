@@ -187,6 +187,14 @@ func (s *Server) dashboardPage(w nethttp.ResponseWriter, r *nethttp.Request, c *
 			dv.Addable = append(dv.Addable, d)
 		}
 	}
+	// The quarter's objectives are computed while the gauges are.
+	q := rumbo.PeriodOf(v.Now.In(v.Loc), rumbo.GrainQuarter, v.Loc)
+	var okrErr error
+	okrDone := make(chan struct{})
+	go func() {
+		defer close(okrDone)
+		dv.Objectives, okrErr = s.okrRows(ctx, r, c, v, q)
+	}()
 	gauges := make([]gauge, len(keys))
 	errs := make([]error, len(keys))
 	var wg sync.WaitGroup
@@ -198,6 +206,10 @@ func (s *Server) dashboardPage(w nethttp.ResponseWriter, r *nethttp.Request, c *
 		}()
 	}
 	wg.Wait()
+	<-okrDone
+	if okrErr != nil {
+		return okrErr
+	}
 	for i, g := range gauges {
 		if errs[i] != nil {
 			return errs[i]
@@ -218,10 +230,6 @@ func (s *Server) dashboardPage(w nethttp.ResponseWriter, r *nethttp.Request, c *
 	cur, _ := dashPeriods(dv.Period, v.Now, v.Loc)
 	dv.PeriodLabel = periodText(cur, v)
 	if dv.Teams, dv.Reps, dv.Markets, err = s.dimensions(ctx, c); err != nil {
-		return err
-	}
-	q := rumbo.PeriodOf(v.Now.In(v.Loc), rumbo.GrainQuarter, v.Loc)
-	if dv.Objectives, err = s.okrRows(ctx, r, c, v, q); err != nil {
 		return err
 	}
 	v.Data = dv
