@@ -26,7 +26,7 @@ var scales = map[string]scale{
 
 // genVersion changes whenever the generator's output changes, so that
 // cached data sets are regenerated.
-const genVersion = "1"
+const genVersion = "2"
 
 const tsLayout = "2006-01-02 15:04:05"
 
@@ -88,11 +88,26 @@ func (g *generator) market(i int) string   { return fmt.Sprintf("Mercado %02d", 
 func (g *generator) campaign(i int) string { return fmt.Sprintf("Campaña %02d", i) }
 func (g *generator) ts(t time.Time) string { return t.In(g.loc).Format(tsLayout) }
 
+// past keeps a generated time t (drawn after from) out of the future: the
+// history ends at the clock, as a CRM's records do. A time x after the
+// clock becomes the clock less x, but not before from. The random draws
+// are the same, so the data set stays deterministic.
+func (g *generator) past(from, t time.Time) time.Time {
+	if !t.After(g.now) {
+		return t
+	}
+	t = g.now.Add(-t.Sub(g.now))
+	if t.Before(from) {
+		t = from
+	}
+	return t
+}
+
 // leadTime is the creation time of lead i: leads arrive evenly over the
 // history, with a random time of day.
 func (g *generator) leadTime(i, n int) time.Time {
 	base := g.start.Add(time.Duration(float64(g.span) * float64(i) / float64(n)))
-	return base.Add(time.Duration(g.r.IntN(3600)) * time.Second).Truncate(time.Second)
+	return g.past(base, base.Add(time.Duration(g.r.IntN(3600))*time.Second)).Truncate(time.Second)
 }
 
 func (g *generator) people(w *bufio.Writer) {
@@ -148,7 +163,7 @@ func (g *generator) deals(w *bufio.Writer) {
 	for i := 0; i < n; i++ {
 		li := int(int64(i) * int64(nl) / int64(n))
 		lt := g.leadTime(li, nl)
-		created := lt.Add(time.Duration(g.r.IntN(14*24*3600)) * time.Second)
+		created := g.past(lt, lt.Add(time.Duration(g.r.IntN(14*24*3600))*time.Second))
 		closed := created.Add(time.Duration(5*24*3600+g.r.IntN(115*24*3600)) * time.Second)
 		status, closedS, reason, stage := "open", "", "", "Negociación"
 		if closed.Before(g.now) {
@@ -185,7 +200,8 @@ func (g *generator) activities(w *bufio.Writer) {
 	types := []string{"call", "follow_up_call", "presentation", "meeting", "email"}
 	n := g.sc.Activities
 	for i := 0; i < n; i++ {
-		t := g.start.Add(time.Duration(float64(g.span) * float64(i) / float64(n))).Add(time.Duration(g.r.IntN(3600)) * time.Second)
+		base := g.start.Add(time.Duration(float64(g.span) * float64(i) / float64(n)))
+		t := g.past(base, base.Add(time.Duration(g.r.IntN(3600))*time.Second))
 		fmt.Fprintf(w, "A%08d,%s,%s,%s,,\n", i, types[g.r.IntN(len(types))], g.rep(g.r.IntN(g.sc.Reps)), g.ts(t.Truncate(time.Second)))
 	}
 }
@@ -197,7 +213,7 @@ func (g *generator) surveys(w *bufio.Writer) {
 		t := g.leadTime(i, n)
 		ans, score := "", ""
 		if g.r.IntN(3) != 0 {
-			ans, score = g.ts(t.Add(time.Duration(g.r.IntN(5*24*3600))*time.Second)), strconv.Itoa(1+g.r.IntN(5))
+			ans, score = g.ts(g.past(t, t.Add(time.Duration(g.r.IntN(5*24*3600))*time.Second))), strconv.Itoa(1+g.r.IntN(5))
 		}
 		fmt.Fprintf(w, "S%07d,Cliente %06d,%s,%s,%s,csat\n", i, g.r.IntN(max(g.sc.Leads/4, 1)), g.ts(t), ans, score)
 	}
@@ -210,7 +226,7 @@ func (g *generator) inquiries(w *bufio.Writer) {
 		t := g.leadTime(i, n)
 		resp := ""
 		if g.r.IntN(10) != 0 {
-			resp = g.ts(t.Add(time.Duration(60+g.r.IntN(48*3600)) * time.Second))
+			resp = g.ts(g.past(t, t.Add(time.Duration(60+g.r.IntN(48*3600))*time.Second)))
 		}
 		fmt.Fprintf(w, "Q%07d,Cliente %06d,%s,%s,%s,\n", i, g.r.IntN(max(g.sc.Leads/4, 1)), channels[g.r.IntN(3)], g.ts(t), resp)
 	}

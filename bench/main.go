@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -400,7 +401,7 @@ func report(r result) {
 	fmt.Fprintf(tw, "import deals (rumbo import)\t%.0f rows/s\t%.2f s, peak RSS %.0f MB\n", r.ImportRowsPerS, r.ImportS, r.ImportPeakRSSMB)
 	fmt.Fprintf(tw, "import deals (bare driver)\t%.0f rows/s\t%.2f s (rumbo ÷ bare time: %.2f)\n", r.BareRowsPerS, r.BareS, r.ImportS/r.BareS)
 	fmt.Fprintf(tw, "dashboard warm p50 / p95\t%.1f ms / %.1f ms\t%d iterations, %d rows\n", r.DashboardP50, r.DashboardP95, r.DashboardIters, r.DashboardRows)
-	fmt.Fprintf(tw, "  of which KPIs / OKR status (p50)\t%.1f ms / %.1f ms\t\n", r.DashboardKPIsP50, r.DashboardOKRP50)
+	fmt.Fprintf(tw, "  KPIs / OKR status, side by side (p50)\t%.1f ms / %.1f ms\t\n", r.DashboardKPIsP50, r.DashboardOKRP50)
 	fmt.Fprintf(tw, "dashboard cold\t%.1f ms\tnew process, median of 3\n", r.DashboardCold)
 	if r.DuckDB > 0 {
 		fmt.Fprintf(tw, "DuckDB, same numbers\t%.1f ms\tload %.0f ms (rumbo p50 ÷ DuckDB: %.2f)\n", r.DuckDB, r.DuckDBLoadMS, r.DashboardP50/r.DuckDB)
@@ -460,7 +461,8 @@ func profileImport(args []string) error {
 // probe prints the time of each dashboard query: bench probe DSN [PROFILE
 // [raw|kpis|okr]]. With PROFILE it writes a CPU profile of 200 dashboards
 // (KPIs and OKR status, as the benchmark measures them; with kpis, the KPIs
-// alone) and prints their p50 and p95, then the p50 of each part alone and
+// alone) and an allocation profile (PROFILE.heap), and prints their p50 and
+// p95, then the p50 of each part alone and
 // of the queries computed one by one; with raw, the time of the dashboard
 // from raw records; with okr, it profiles three OKR statuses alone.
 func probe(args []string) error {
@@ -517,10 +519,17 @@ func probe(args []string) error {
 	// The process's CPU time per run is less sensitive than wall time to
 	// the other work of a shared machine.
 	var cpu time.Duration
+	var alloc uint64 // bytes allocated per run
 	timed := func(n int, fn func() error) ([]time.Duration, error) {
 		var ds []time.Duration
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
 		c0 := cpuTime()
-		defer func() { cpu = (cpuTime() - c0) / time.Duration(n) }()
+		defer func() {
+			cpu = (cpuTime() - c0) / time.Duration(n)
+			runtime.ReadMemStats(&m1)
+			alloc = (m1.TotalAlloc - m0.TotalAlloc) / uint64(n)
+		}()
 		for i := 0; i < n; i++ {
 			t0 := time.Now()
 			if err := fn(); err != nil {
@@ -547,7 +556,14 @@ func probe(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s: p50 %.1f ms, p95 %.1f ms, CPU %.1f ms per run (profiled)\n", what, ms(percentile(ds, 0.5)), ms(percentile(ds, 0.95)), ms(cpu))
+	// The allocations of the runs (sampled since the start), beside the CPU
+	// profile: read with go tool pprof -sample_index=alloc_space.
+	if hf, err := os.Create(args[1] + ".heap"); err == nil {
+		pprof.Lookup("allocs").WriteTo(hf, 0)
+		hf.Close()
+	}
+	fmt.Printf("%s: p50 %.1f ms, p95 %.1f ms, CPU %.1f ms, %.1f MB allocated per run (profiled)\n", what,
+		ms(percentile(ds, 0.5)), ms(percentile(ds, 0.95)), ms(cpu), float64(alloc)/(1<<20))
 	if !kpisOnly {
 		if ds, err = timed(20, func() error { _, err := eng.ComputeAll(ctx, org, qs); return err }); err != nil {
 			return err
