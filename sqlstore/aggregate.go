@@ -49,27 +49,34 @@ var familyEntity = map[string]rumbo.Entity{
 // raw records, in one transaction. Writes keep them up to date; this is for
 // a database whose records predate the aggregates.
 func (db *DB) RebuildAggregates(ctx context.Context, orgID int64) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := db.d.lockWrites(ctx, tx, orgID); err != nil {
-		return err
-	}
-	if err := db.rebuild(ctx, tx, orgID, agg.Families); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return db.inLockedTx(ctx, orgID, func(tx *sql.Tx) error { return db.rebuild(ctx, tx, orgID, agg.Families) })
 }
 
 // rebuildMissing rebuilds, in one transaction, the organisation's families
 // that were never built (or were dropped by a migration) although their
 // entity has records.
 func (db *DB) rebuildMissing(ctx context.Context, orgID int64) error {
+	return db.inLockedTx(ctx, orgID, func(tx *sql.Tx) error {
+		built, err := db.builtFamilies(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		fams, err := db.unbuilt(ctx, tx, orgID, built)
+		if err != nil || len(fams) == 0 {
+			return err
+		}
+		start := time.Now()
+		if err := db.rebuild(ctx, tx, orgID, fams); err != nil {
+			return err
+		}
+		db.log.Info("aggregates rebuilt", "org", orgID, "families", strings.Join(fams, ","), "duration", time.Since(start))
+		return nil
+	})
+}
+
+// inLockedTx runs fn in a transaction holding the organisation's write
+// lock, and commits unless fn fails.
+func (db *DB) inLockedTx(ctx context.Context, orgID int64, fn func(tx *sql.Tx) error) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -78,25 +85,12 @@ func (db *DB) rebuildMissing(ctx context.Context, orgID int64) error {
 	if err := db.d.lockWrites(ctx, tx, orgID); err != nil {
 		return err
 	}
-	built, err := db.builtFamilies(ctx, tx, orgID)
-	if err != nil {
-		return err
-	}
-	fams, err := db.unbuilt(ctx, tx, orgID, built)
-	if err != nil {
-		return err
-	}
-	if len(fams) == 0 {
-		return nil
-	}
-	start := time.Now()
-	if err := db.rebuild(ctx, tx, orgID, fams); err != nil {
+	if err := fn(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	db.log.Info("aggregates rebuilt", "org", orgID, "families", strings.Join(fams, ","), "duration", time.Since(start))
 	return nil
 }
 
