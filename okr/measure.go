@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rumbo-app/rumbo"
@@ -24,6 +25,7 @@ type eval struct {
 	markets  []rumbo.Market
 	people   []rumbo.Person
 	spans    map[rumbo.Entity]rumbo.DataSpan
+	mu       sync.Mutex         // guards current: key results are measured concurrently
 	current  map[int64]*big.Rat // metric key results' exact current values
 	recorded int                // snapshots recorded
 }
@@ -160,7 +162,9 @@ func (s *Service) measure(ctx context.Context, ev *eval, o *rumbo.Objective, kr 
 		if v != nil {
 			f, _ := v.Float64()
 			in.Current = &f
+			ev.mu.Lock()
 			ev.current[kr.ID] = v
+			ev.mu.Unlock()
 		}
 	case rumbo.KRRate, rumbo.KRGuardrail:
 		values, asOf, err := ev.weekly(ctx, kr, o.Period)

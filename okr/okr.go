@@ -11,6 +11,7 @@ package okr
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/rumbo-app/rumbo"
@@ -52,45 +53,87 @@ func (s *Service) Status(ctx context.Context, org *rumbo.Org, p rumbo.Period) (*
 	if err != nil {
 		return nil, err
 	}
-	out := &rumbo.OKRStatus{Objectives: []rumbo.ObjectiveStatus{}}
+	ptrs := make([]*rumbo.Objective, len(objs))
 	for i := range objs {
-		st, err := s.objectiveStatus(ctx, ev, &objs[i], snapDaily)
-		if err != nil {
-			return nil, err
-		}
-		out.Objectives = append(out.Objectives, st)
+		ptrs[i] = &objs[i]
 	}
-	return out, nil
+	sts, err := s.objectivesStatus(ctx, ev, ptrs, snapDaily)
+	if err != nil {
+		return nil, err
+	}
+	return &rumbo.OKRStatus{Objectives: append([]rumbo.ObjectiveStatus{}, sts...)}, nil
 }
 
-// snapshot policies of objectiveStatus.
+// snapshot policies of objectivesStatus.
 const (
 	snapNone    = iota
 	snapDaily   // record one snapshot per key result and day
 	snapTouched // record one when the key result's inputs were written at or after ev.since
 )
 
-// objectiveStatus resolves, measures and builds the status of one
-// objective, recording snapshots of its metric key results by policy.
-func (s *Service) objectiveStatus(ctx context.Context, ev *eval, o *rumbo.Objective, policy int) (rumbo.ObjectiveStatus, error) {
-	krs := make([]rumbo.KRStatus, 0, len(o.KeyResults))
-	for j := range o.KeyResults {
-		kr := &o.KeyResults[j]
-		if err := s.resolve(ctx, ev, o, kr); err != nil {
-			return rumbo.ObjectiveStatus{}, fmt.Errorf("key result %d: %w", kr.ID, err)
-		}
-		in, err := s.measure(ctx, ev, o, kr)
-		if err != nil {
-			return rumbo.ObjectiveStatus{}, fmt.Errorf("key result %d: %w", kr.ID, err)
-		}
-		if policy != snapNone {
-			if err := s.maybeSnapshot(ctx, ev, o, kr, &in, policy); err != nil {
-				return rumbo.ObjectiveStatus{}, err
-			}
-		}
-		krs = append(krs, rumbo.BuildKRStatus(*kr, in, s.Settings))
+// measureWorkers is how many key results are measured at once: each
+// measure is a few reads (check-ins, snapshots, the KPI), and on
+// PostgreSQL their round trips overlap.
+const measureWorkers = 4
+
+// objectivesStatus resolves, measures and builds the status of the
+// objectives, recording snapshots of their metric key results by policy.
+// Resolving (which may write a frozen baseline) and recording go key
+// result by key result in order; measuring, which only reads, runs on
+// measureWorkers goroutines sharing the evaluation's engine session.
+func (s *Service) objectivesStatus(ctx context.Context, ev *eval, objs []*rumbo.Objective, policy int) ([]rumbo.ObjectiveStatus, error) {
+	type job struct {
+		o   *rumbo.Objective
+		kr  *rumbo.KeyResult
+		in  rumbo.KRInputs
+		err error
 	}
-	return rumbo.BuildObjectiveStatus(*o, krs), nil
+	var jobs []*job
+	for _, o := range objs {
+		for j := range o.KeyResults {
+			kr := &o.KeyResults[j]
+			if err := s.resolve(ctx, ev, o, kr); err != nil {
+				return nil, fmt.Errorf("key result %d: %w", kr.ID, err)
+			}
+			jobs = append(jobs, &job{o: o, kr: kr})
+		}
+	}
+	next := make(chan *job)
+	var wg sync.WaitGroup
+	for range min(measureWorkers, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for jb := range next {
+				jb.in, jb.err = s.measure(ctx, ev, jb.o, jb.kr)
+			}
+		}()
+	}
+	for _, jb := range jobs {
+		next <- jb
+	}
+	close(next)
+	wg.Wait()
+	out := make([]rumbo.ObjectiveStatus, 0, len(objs))
+	k := 0
+	for _, o := range objs {
+		krs := make([]rumbo.KRStatus, 0, len(o.KeyResults))
+		for range o.KeyResults {
+			jb := jobs[k]
+			k++
+			if jb.err != nil {
+				return nil, fmt.Errorf("key result %d: %w", jb.kr.ID, jb.err)
+			}
+			if policy != snapNone {
+				if err := s.maybeSnapshot(ctx, ev, o, jb.kr, &jb.in, policy); err != nil {
+					return nil, err
+				}
+			}
+			krs = append(krs, rumbo.BuildKRStatus(*jb.kr, jb.in, s.Settings))
+		}
+		out = append(out, rumbo.BuildObjectiveStatus(*o, krs))
+	}
+	return out, nil
 }
 
 // maybeSnapshot records the metric key result's current value when the
@@ -206,11 +249,11 @@ func (s *Service) Close(ctx context.Context, org *rumbo.Org, p rumbo.Period, for
 			return nil, rumbo.Errorf(rumbo.EINVALID, "objective %d: its period %s ends on %s; close it then, or use --force",
 				o.ID, o.Period.Label, o.Period.End.In(ev.loc).Format("2006-01-02 15:04"))
 		}
-		st, err := s.objectiveStatus(ctx, ev, o, snapNone)
+		sts, err := s.objectivesStatus(ctx, ev, []*rumbo.Objective{o}, snapNone)
 		if err != nil {
 			return nil, err
 		}
-		scored := rumbo.CloseObjective(*o, st.KeyResults)
+		scored := rumbo.CloseObjective(*o, sts[0].KeyResults)
 		if err := s.store.SaveScores(ctx, org.ID, &scored); err != nil {
 			return nil, err
 		}
