@@ -55,11 +55,13 @@ type detailedError struct {
 
 func (e *detailedError) Error() string { return e.message }
 
-// errorBody is the JSON of every error: {"error": {"code", "message", "details"}}.
+// errorBody is the JSON of every error: {"error": {"code", "message", "details"}},
+// plus "text", the message in the language HeaderLang asks for.
 type errorBody struct {
 	Error struct {
 		Code    string   `json:"code"`
 		Message string   `json:"message"`
+		Text    string   `json:"text,omitempty"`
 		Details []Detail `json:"details"`
 	} `json:"error"`
 }
@@ -89,6 +91,13 @@ func (s *Server) error(w nethttp.ResponseWriter, r *nethttp.Request, err error) 
 	if status == nethttp.StatusInternalServerError {
 		s.log.Error("internal error", "request_id", infoOf(r).id, "method", r.Method, "path", r.URL.Path, "error", err)
 		body.Error.Code, body.Error.Message = rumbo.EINTERNAL, "internal error"
+	}
+	if lang := requestLang(r); lang != "" {
+		if body.Error.Code == rumbo.EINTERNAL || de != nil {
+			body.Error.Text = localMessage(lang, body.Error.Code, body.Error.Message)
+		} else {
+			body.Error.Text = errorText(lang, err)
+		}
 	}
 	if body.Error.Details == nil {
 		body.Error.Details = []Detail{}

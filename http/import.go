@@ -188,10 +188,10 @@ func importOptions(u *upload) (rumbo.Entity, *importer.Mapping, string, bool, bo
 		e = m.Entity
 	}
 	if e == "" {
-		return "", nil, "", false, false, rumbo.Errorf(rumbo.EINVALID, "entity required (or a mapping that names it)")
+		return "", nil, "", false, false, importer.NewFileError("", 0, importer.ErrEntityRequired)
 	}
 	if m != nil && m.Entity != e {
-		return "", nil, "", false, false, rumbo.Errorf(rumbo.EINVALID, "the mapping is for %s, not %s", m.Entity, e)
+		return "", nil, "", false, false, importer.NewFileError("", 0, importer.ErrMappingEntity, string(m.Entity), string(e))
 	}
 	var flags [2]bool
 	for i, k := range []string{"skip_invalid", "strict_refs"} {
@@ -238,14 +238,6 @@ func (s *Server) createImport(w nethttp.ResponseWriter, r *nethttp.Request, c *c
 	writeJSON(w, nethttp.StatusAccepted, out)
 	return nil
 }
-
-// The messages of jobs that failed for want of the server, in English as
-// the API shows them; the web app translates them (jobMessage).
-const (
-	msgStoppedBefore = "the server stopped before the import ran"
-	msgStoppedDuring = "the server stopped during the import; nothing was imported"
-	msgInternal      = "internal error"
-)
 
 // runImport runs one job when the import slot is free and records its
 // outcome. The temporary file's path never reaches the job: messages name
@@ -317,25 +309,42 @@ func (s *Server) runImport(org *rumbo.Org, j *rumbo.ImportJob, u *upload, m *imp
 		log.Error("import failed", "error", err)
 		finish(rumbo.ImportFailed, msgInternal)
 	default:
-		finish(rumbo.ImportFailed, strings.ReplaceAll(rumbo.ErrorMessage(err), u.path, u.name))
+		err = placeFileError(err, u.path, u.name)
+		// A problem with the whole file keeps its code, as the job's only
+		// error entry, for newImportJSON to give as the message's code: the
+		// job's stored message is English text only.
+		var fe *importer.FileError
+		if errors.As(err, &fe) {
+			j.Errors = append(j.Errors[:0], rumbo.ImportRowError{File: u.name, Line: fe.Line, Column: fe.Column,
+				Code: string(fe.Code), Args: fe.Args, Reason: fe.Reason()})
+		}
+		finish(rumbo.ImportFailed, rumbo.ErrorMessage(err))
 	}
 }
 
 // importJSON is an import job as the API shows it.
 type importJSON struct {
-	ID            int64          `json:"id"`
-	Status        string         `json:"status"`
-	Entity        rumbo.Entity   `json:"entity"`
-	File          string         `json:"file"`
-	Size          int64          `json:"size"`
-	SkipInvalid   bool           `json:"skip_invalid"`
-	StrictRefs    bool           `json:"strict_refs"`
-	UserID        int64          `json:"user_id"`
-	Progress      *float64       `json:"progress,omitempty"`
-	Summary       string         `json:"summary"`
-	Counts        importCounts   `json:"counts"`
-	Committed     bool           `json:"committed"`
-	Message       string         `json:"message,omitempty"`
+	ID          int64        `json:"id"`
+	Status      string       `json:"status"`
+	Entity      rumbo.Entity `json:"entity"`
+	File        string       `json:"file"`
+	Size        int64        `json:"size"`
+	SkipInvalid bool         `json:"skip_invalid"`
+	StrictRefs  bool         `json:"strict_refs"`
+	UserID      int64        `json:"user_id"`
+	Progress    *float64     `json:"progress,omitempty"`
+	Summary     string       `json:"summary"`
+	Counts      importCounts `json:"counts"`
+	Committed   bool         `json:"committed"`
+	Message     string       `json:"message,omitempty"`
+	// MessageCode and MessageArgs say the message for programs and
+	// translations: an importer file code (importer.FileErrorCodes), a
+	// code of messageCodes, or "rejected" with the file and the rejected
+	// rows. Listed jobs have no file code: it is kept with the errors.
+	MessageCode string   `json:"message_code,omitempty"`
+	MessageArgs []string `json:"message_args,omitempty"`
+	// fileErr is the problem with the whole file, for the web app.
+	fileErr       *importer.FileError
 	Errors        []rowErrorJSON `json:"errors,omitempty"`
 	ErrorsOmitted int            `json:"errors_omitted,omitempty"`
 	CreatedAt     time.Time      `json:"created_at"`
@@ -372,9 +381,15 @@ func (s *Server) newImportJSON(j *rumbo.ImportJob, withErrors bool) importJSON {
 	if p, ok := s.jobs.progressOf(j.ID); ok && j.Status == rumbo.ImportRunning {
 		out.Progress = &p
 	}
+	out.MessageCode, out.MessageArgs = messageCode(j)
 	if withErrors {
 		out.Errors = []rowErrorJSON{}
 		for _, e := range j.Errors {
+			if importer.IsFileCode(importer.ErrorCode(e.Code)) {
+				out.MessageCode, out.MessageArgs = e.Code, e.Args
+				out.fileErr = &importer.FileError{File: e.File, Line: e.Line, Column: e.Column, Code: importer.ErrorCode(e.Code), Args: e.Args}
+				continue
+			}
 			text := importer.RowError{File: e.File, Line: e.Line, Column: e.Column, Reason: e.Reason}.String()
 			out.Errors = append(out.Errors, rowErrorJSON{Line: e.Line, Column: e.Column, Field: e.Field, Code: e.Code, Args: e.Args,
 				Reason: e.Reason, Text: text})
@@ -442,10 +457,7 @@ func (s *Server) previewImport(w nethttp.ResponseWriter, r *nethttp.Request, c *
 	}
 	p, err := importer.PreviewFile(u.path, opts)
 	if err != nil {
-		if rumbo.ErrorCode(err) != rumbo.EINTERNAL {
-			return rumbo.Errorf(rumbo.ErrorCode(err), "%s", strings.ReplaceAll(rumbo.ErrorMessage(err), u.path, u.name))
-		}
-		return err
+		return placeFileError(err, u.path, u.name)
 	}
 	writeJSON(w, nethttp.StatusOK, p)
 	return nil

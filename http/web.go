@@ -410,7 +410,7 @@ func (s *Server) webError(w nethttp.ResponseWriter, r *nethttp.Request, v *view,
 	if v == nil {
 		v = &view{Lang: s.langOf(r, "", ""), LangSet: langChoice(r, ""), Loc: time.UTC, Path: r.URL.RequestURI()}
 	}
-	msg := rumbo.ErrorMessage(err)
+	msg := errorText(v.Lang, err)
 	switch {
 	case status == nethttp.StatusInternalServerError:
 		s.log.Error("internal error", "request_id", infoOf(r).id, "method", r.Method, "path", r.URL.Path, "error", err)

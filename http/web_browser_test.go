@@ -400,12 +400,23 @@ func TestBrowser(t *testing.T) {
 		if before != "red" && before != "yellow" {
 			t.Fatalf("avg deal value health %q before, want red or yellow in the demo", before)
 		}
-		e.run(t,
+		// A period the API refuses: the form says so in the page's language,
+		// from the error's text (X-Rumbo-Lang), not the API's English. The
+		// browser notes the 400; it is the only error allowed.
+		e.runStatus(t, 400,
 			chromedp.Navigate(e.url+"/settings"),
 			chromedp.WaitVisible(chromedp.CSS("#target-form")),
 			chromedp.SetValue(chromedp.CSS("#target-kpi"), "avg_deal_value"),
-			chromedp.SetValue(chromedp.CSS("#target-period"), "2026-Q4"),
+			chromedp.SetValue(chromedp.CSS("#target-period"), "2026-Z"),
 			chromedp.SendKeys(chromedp.CSS("#target-value"), "1000"),
+			chromedp.Click(chromedp.CSS("#target-save")),
+			chromedp.WaitVisible(chromedp.CSS("#target-form output.api-result.error")),
+		)
+		if msg, want := e.text(t, "#target-form output.api-result"), "El periodo «2026-Z» no es válido"; !strings.HasPrefix(msg, want) {
+			t.Errorf("target form error %q, want %q…", msg, want)
+		}
+		e.run(t,
+			chromedp.SetValue(chromedp.CSS("#target-period"), "2026-Q4"),
 			chromedp.Click(chromedp.CSS("#target-save")),
 			chromedp.Sleep(300*time.Millisecond),
 			chromedp.WaitVisible(chromedp.CSS("#targets-table")),

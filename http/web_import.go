@@ -112,7 +112,7 @@ func (s *Server) importPreview(w nethttp.ResponseWriter, r *nethttp.Request, c *
 	}
 	p, err := importer.PreviewFile(u.path, opts)
 	if err != nil {
-		return s.importFail(w, r, v, rumbo.Errorf(rumbo.ErrorCode(err), "%s", strings.ReplaceAll(rumbo.ErrorMessage(err), u.path, u.name)))
+		return s.importFail(w, r, v, placeFileError(err, u.path, u.name))
 	}
 	iv := &importView{Preview: p, Entity: opts.Entity}
 	used := map[string]string{}
@@ -136,7 +136,7 @@ func (s *Server) importFail(w nethttp.ResponseWriter, r *nethttp.Request, v *vie
 	if rumbo.ErrorCode(err) == rumbo.EINTERNAL {
 		return err
 	}
-	v.Data = &importView{Error: rumbo.ErrorMessage(err)}
+	v.Data = &importView{Error: errorText(v.Lang, err)}
 	return s.render(w, nethttp.StatusOK, "import", "import-error", v)
 }
 

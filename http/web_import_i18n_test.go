@@ -46,6 +46,37 @@ func TestImportErrorCatalogue(t *testing.T) {
 			}
 		}
 	}
+	// The problems with a whole file, after its name and line, and with a
+	// column's name when the problem is in a column.
+	fileCodes := importer.FileErrorCodes()
+	if len(fileCodes) < 30 {
+		t.Fatalf("the importer lists only %d file codes", len(fileCodes))
+	}
+	for _, c := range fileCodes {
+		m, ok := messages["imp.file."+string(c)]
+		if !ok {
+			t.Errorf("no message for the import file code %q", c)
+			continue
+		}
+		es, en := verbRE.FindAllString(m[0], -1), verbRE.FindAllString(m[1], -1)
+		if strings.TrimSpace(m[0]) == "" || strings.TrimSpace(m[1]) == "" || m[0] == m[1] {
+			t.Errorf("%s: not translated: %q", c, m)
+		}
+		if strings.Join(es, "") != strings.Join(en, "") || strings.Contains(strings.Join(es, ""), "%q") {
+			t.Errorf("%s: Spanish takes %v and English %v; both take the args as %%s", c, es, en)
+		}
+		args := make([]string, len(es))
+		for i := range args {
+			args[i] = fmt.Sprintf("a%d", i)
+		}
+		fe := &importer.FileError{File: "f.csv", Line: 1, Column: "amount", Code: c, Args: args}
+		for _, lang := range webLangs {
+			got := fileText(lang, fe)
+			if !strings.HasPrefix(got, "f.csv:1: ") || !strings.Contains(got, "amount") || strings.Contains(got, "%!") || got == fe.Error() {
+				t.Errorf("%s in %s: %q", c, lang, got)
+			}
+		}
+	}
 	for _, e := range rumbo.Entities {
 		if _, ok := messages["entity."+string(e)]; !ok {
 			t.Errorf("no word for the entity %q", e)
@@ -152,6 +183,7 @@ func TestJobMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		j := &importJSON{File: "a.csv", Message: tt.msg, Counts: importCounts{Rejected: tt.rejected}}
+		j.MessageCode, j.MessageArgs = messageCode(&rumbo.ImportJob{File: "a.csv", Message: tt.msg, Rejected: tt.rejected})
 		if got := jobMessage("es", j); got != tt.want {
 			t.Errorf("%q: got %q, want %q", tt.msg, got, tt.want)
 		}

@@ -89,6 +89,9 @@ type chartData struct {
 	Target []*float64 `json:"target,omitempty"`
 	Texts  []string   `json:"texts,omitempty"`
 	Colors []string   `json:"colors,omitempty"`
+	// Full names each label's period in full for the tooltip, when the
+	// label is shortened (a week clipped by the series' start or end).
+	Full []string `json:"full,omitempty"`
 	// Gauge: the achievement in percent, its bands and the health colour.
 	Gauge  *float64  `json:"gauge,omitempty"`
 	Max    float64   `json:"max,omitempty"`

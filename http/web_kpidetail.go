@@ -76,6 +76,24 @@ func seriesPeriod(g rumbo.Grain, now time.Time, loc *time.Location) rumbo.Period
 	return rumbo.Period{Start: start, End: end, Label: start.Format("2006-01-02") + ".." + end.AddDate(0, 0, -1).Format("2006-01-02")}
 }
 
+// axisLabel is a series row's label on the chart's axis and its full text
+// for the tooltip. A week clipped by the series' span is labelled by a date
+// range ("2026-07-01..2026-07-05"), too wide for the axis: it gets its first
+// day in the locale's short form (01/07, 1 Jul) and keeps the range, in the
+// locale's dates, for the tooltip.
+func axisLabel(row *metric.Row, v *view) (string, string) {
+	if !strings.Contains(row.Period, "..") || row.Start.IsZero() {
+		return row.Period, row.Period
+	}
+	start := row.Start.In(v.Loc)
+	last := row.End.In(v.Loc).AddDate(0, 0, -1)
+	short := start.Format("02/01")
+	if v.Lang == "en" {
+		short = start.Format("2 Jan")
+	}
+	return short, fmtDate(start, nil, v.Lang) + " – " + fmtDate(last, nil, v.Lang)
+}
+
 // findDef returns the KPI definition by key, or ENOTFOUND.
 func (s *Server) findDef(ctx context.Context, c *caller, key string) (rumbo.KPIDef, error) {
 	defs, err := s.engine.Definitions(ctx, c.org)
@@ -149,7 +167,9 @@ func (s *Server) kpiPage(w nethttp.ResponseWriter, r *nethttp.Request, c *caller
 	kv.Series = chartData{Kind: "series", Names: [2]string{kv.Name, T(v.Lang, "kpi.targetline")}}
 	for i := range series.Rows {
 		row := &series.Rows[i]
-		kv.Series.Labels = append(kv.Series.Labels, row.Period)
+		label, full := axisLabel(row, v)
+		kv.Series.Labels = append(kv.Series.Labels, label)
+		kv.Series.Full = append(kv.Series.Full, full)
 		var val, tgt *float64
 		if row.Value != nil {
 			f := row.Value.Float64()

@@ -54,7 +54,7 @@ func (s *Server) objectiveCreate(w nethttp.ResponseWriter, r *nethttp.Request, c
 		if rumbo.ErrorCode(err) != rumbo.EINVALID {
 			return err
 		}
-		fv.Error = rumbo.ErrorMessage(err)
+		fv.Error = errorText(v.Lang, err)
 		return s.renderOKRForm(w, v, fv)
 	}
 	okrDone(w, r, o.Period.Label, "created", "#obj-"+strconv.FormatInt(o.ID, 10))
@@ -101,7 +101,7 @@ func (s *Server) objectiveUpdate(w nethttp.ResponseWriter, r *nethttp.Request, c
 		if rumbo.ErrorCode(err) != rumbo.EINVALID {
 			return err
 		}
-		fv.Error = rumbo.ErrorMessage(err)
+		fv.Error = errorText(v.Lang, err)
 		return s.renderOKRForm(w, v, fv)
 	}
 	okrDone(w, r, o.Period.Label, "saved", "#obj-"+strconv.FormatInt(o.ID, 10))
@@ -180,7 +180,7 @@ func (s *Server) krCreate(w nethttp.ResponseWriter, r *nethttp.Request, c *calle
 		if rumbo.ErrorCode(err) != rumbo.EINVALID {
 			return err
 		}
-		fv.Error = rumbo.ErrorMessage(err)
+		fv.Error = errorText(v.Lang, err)
 		return s.renderOKRForm(w, v, fv)
 	}
 	okrDone(w, r, o.Period.Label, "created", "#kr-"+strconv.FormatInt(kr.ID, 10))
@@ -228,7 +228,7 @@ func (s *Server) krUpdate(w nethttp.ResponseWriter, r *nethttp.Request, c *calle
 		if rumbo.ErrorCode(err) != rumbo.EINVALID {
 			return err
 		}
-		fv.Error = rumbo.ErrorMessage(err)
+		fv.Error = errorText(v.Lang, err)
 		return s.renderOKRForm(w, v, fv)
 	}
 	okrDone(w, r, o.Period.Label, "saved", "#kr-"+strconv.FormatInt(kr.ID, 10))

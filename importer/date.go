@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -250,8 +249,6 @@ type sample struct {
 	val  string
 }
 
-func (s sample) String() string { return fmt.Sprintf("line %d: %q", s.line, s.val) }
-
 // dateColumn gathers, over a whole column, the evidence for its day/month
 // order.
 type dateColumn struct {
@@ -282,17 +279,18 @@ func (c *dateColumn) observe(raw string, line int) {
 	}
 }
 
-// decide returns the column's order, or the reason it cannot be decided.
-func (c *dateColumn) decide() (dateOrder, string) {
+// decide returns the column's order, or the problem that keeps it from
+// being decided (a zero problem when there is none).
+func (c *dateColumn) decide() (dateOrder, problem) {
 	switch {
 	case c.dmy != nil && c.mdy != nil:
-		return orderAuto, fmt.Sprintf("mixes dd/mm/yyyy (%s) and mm/dd/yyyy (%s) dates; set date_format in a mapping file", c.dmy, c.mdy)
+		return orderAuto, newProblem(ErrDatesMixed, append(c.dmy.args(), c.mdy.args()...)...)
 	case c.mdy != nil:
-		return orderMDY, ""
+		return orderMDY, problem{}
 	case c.dmy != nil:
-		return orderDMY, ""
+		return orderDMY, problem{}
 	case c.both != nil:
-		return orderAuto, fmt.Sprintf("is ambiguous: every date fits both dd/mm/yyyy and mm/dd/yyyy (%s); set date_format in a mapping file", c.both)
+		return orderAuto, newProblem(ErrDatesAmbiguous, c.both.args()...)
 	}
-	return orderDMY, ""
+	return orderDMY, problem{}
 }

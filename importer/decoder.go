@@ -98,7 +98,7 @@ func NewDecoder(path string, opts Options) (*Decoder, error) {
 func resolveMapping(file string, opts Options) (*Mapping, error) {
 	if opts.Mapping == nil {
 		if opts.Entity == "" {
-			return nil, rumbo.Errorf(rumbo.EINVALID, "%s: no entity given", file)
+			return nil, NewFileError(file, 0, ErrNoEntity)
 		}
 		if _, err := spec(opts.Entity); err != nil {
 			return nil, err
@@ -114,9 +114,9 @@ func resolveMapping(file string, opts Options) (*Mapping, error) {
 	}
 	if opts.Entity != "" && m.Entity != opts.Entity {
 		if m.name == "" {
-			return nil, rumbo.Errorf(rumbo.EINVALID, "%s: the mapping is for %s, not %s", file, m.Entity, opts.Entity)
+			return nil, NewFileError(file, 0, ErrMappingEntity, string(m.Entity), string(opts.Entity))
 		}
-		return nil, rumbo.Errorf(rumbo.EINVALID, "%s: mapping %s is for %s, not %s", file, m.name, m.Entity, opts.Entity)
+		return nil, NewFileError(file, 0, ErrMappingFileEntity, m.name, string(m.Entity), string(opts.Entity))
 	}
 	return &m, nil
 }
@@ -169,7 +169,7 @@ func (d *Decoder) reader(pass int) ([]string, error) {
 	header, err := d.r.Read()
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return nil, rumbo.Errorf(rumbo.EINVALID, "%s:%d: cannot read the header: %v", d.File(), pe.Line, pe.Err)
+		return nil, headerError(d.File(), pe.Line, pe.Err)
 	} else if err != nil {
 		return nil, fmt.Errorf("read header of %s: %w", d.File(), err)
 	}
@@ -223,7 +223,7 @@ func (d *Decoder) bind(m *Mapping, header []string) error {
 	find := func(col string) (int, error) {
 		k := strings.ToLower(strings.TrimSpace(col))
 		if dup[k] {
-			return -1, rumbo.Errorf(rumbo.EINVALID, "%s:1: column %q appears more than once in the header", d.File(), col)
+			return -1, NewFileError(d.File(), 1, ErrDuplicateColumn, col)
 		}
 		if i, ok := index[k]; ok {
 			return i, nil
@@ -276,14 +276,9 @@ func (d *Decoder) bind(m *Mapping, header []string) error {
 		}
 	}
 	if len(missing) > 0 {
-		what := "missing column"
-		if allRequired {
-			what = "missing required column"
-		}
-		if len(missing) > 1 {
-			what += "s"
-		}
-		return rumbo.Errorf(rumbo.EINVALID, "%s:1: %s %s", d.File(), what, strings.Join(missing, ", "))
+		code := map[[2]bool]ErrorCode{{false, false}: ErrMissingColumn, {false, true}: ErrMissingColumns,
+			{true, false}: ErrMissingRequired, {true, true}: ErrMissingRequiredAll}[[2]bool{allRequired, len(missing) > 1}]
+		return NewFileError(d.File(), 1, code, strings.Join(missing, ", "))
 	}
 	if len(d.spec.oneOf) > 0 {
 		found := false
@@ -292,7 +287,7 @@ func (d *Decoder) bind(m *Mapping, header []string) error {
 			found = found || c.idx >= 0 || c.def != ""
 		}
 		if !found {
-			return rumbo.Errorf(rumbo.EINVALID, "%s:1: missing required column %q or %q", d.File(), d.spec.oneOf[0], d.spec.oneOf[1])
+			return NewFileError(d.File(), 1, ErrMissingOneOf, d.spec.oneOf[0], d.spec.oneOf[1])
 		}
 	}
 	return nil
@@ -375,14 +370,16 @@ func (d *Decoder) detect(m *Mapping) error {
 		return err
 	}
 	for _, w := range watches {
-		var reason string
+		var p problem
 		if w.dates != nil {
-			w.c.order, reason = w.dates.decide()
+			w.c.order, p = w.dates.decide()
 		} else {
-			w.c.dec, reason = w.nums.decide()
+			w.c.dec, p = w.nums.decide()
 		}
-		if reason != "" {
-			return rumbo.Errorf(rumbo.EINVALID, "%s: column %q %s", d.File(), w.c.name, reason)
+		if p.code != "" {
+			fe := fileProblem(d.File(), 0, p)
+			fe.Column = w.c.name
+			return fe
 		}
 	}
 	return nil

@@ -3,7 +3,6 @@ package importer
 import (
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -95,15 +94,6 @@ type problem struct {
 }
 
 func newProblem(code ErrorCode, args ...string) problem { return problem{code, args} }
-
-// english writes the problem's English message.
-func (p problem) english() string {
-	vals := make([]any, len(p.args))
-	for i, a := range p.args {
-		vals[i] = a
-	}
-	return fmt.Sprintf(reasons[p.code], vals...)
-}
 
 // rowError places a problem with the named field ("" for the whole row) on
 // a line of the file; its Reason is "field: message" in English.

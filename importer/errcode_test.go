@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -109,6 +110,124 @@ func TestStoreProblem(t *testing.T) {
 		p := storeProblem(&rumbo.FieldError{Field: "f", Message: msg})
 		if p.code != ErrRejected || p.english() != msg {
 			t.Errorf("%s: got %q %q", msg, p.code, p.english())
+		}
+	}
+}
+
+// TestFileErrorCodes makes one bad file or mapping per code of FileError
+// and checks the code, the arguments, that the error is still an EINVALID
+// domain error whose message is the English one, and that every file code
+// is made here and none is also a row code.
+func TestFileErrorCodes(t *testing.T) {
+	dealsMap := "entity: deals\ncolumns: {external_id: id, status: s}\n"
+	peopleMapping := &Mapping{Entity: rumbo.EntityPeople, Columns: map[string]string{"external_id": "id", "name": "id"}}
+	namedMapping := &Mapping{Entity: rumbo.EntityPeople, Columns: map[string]string{"external_id": "id", "name": "id"}, name: "people.yaml"}
+	tests := []struct {
+		name    string
+		content string  // a CSV file decoded with opts, when mapping is ""
+		opts    Options // for the file
+		mapping string  // a mapping given to ParseMapping instead
+		code    ErrorCode
+		args    []string
+		want    string // the English message, F for the file
+	}{
+		{"empty", "", deals(Options{}), "", ErrFileEmpty, nil, "F: empty file"},
+		{"binary", "external_id,status\n\x00", deals(Options{}), "", ErrFileBinary, []string{"0x00"}, "F:2: binary data (byte 0x00); not a CSV text file"},
+		{"utf-16", "\xFF\xFEe\x00", deals(Options{}), "", ErrFileUTF16, nil, "F: UTF-16 text is not supported; save the file as CSV UTF-8"},
+		{"no entity", "external_id\nD1\n", Options{}, "", ErrNoEntity, nil, "F: no entity given"},
+		{"mapping for another entity", "id\nP1\n", deals(Options{Mapping: peopleMapping}), "", ErrMappingEntity, []string{"people", "deals"}, "F: the mapping is for people, not deals"},
+		{"mapping file for another entity", "id\nP1\n", deals(Options{Mapping: namedMapping}), "", ErrMappingFileEntity, []string{"people.yaml", "people", "deals"}, "F: mapping people.yaml is for people, not deals"},
+		{"header quote", "external_id,\"status\"x\n", deals(Options{}), "", ErrHeaderQuote, nil, "F:1: cannot read the header: " + `extraneous or missing " in quoted-field`},
+		{"header bare quote", "external_id,sta\"tus\n", deals(Options{}), "", ErrHeaderBareQuote, nil, "F:1: cannot read the header: " + `bare " in non-quoted-field`},
+		{"duplicate column", "external_id,status,status\n", deals(Options{}), "", ErrDuplicateColumn, []string{"status"}, `F:1: column "status" appears more than once in the header`},
+		{"missing column", "opportunity_id,deal_stage\nD1,Won\n", deals(Options{Mapping: &Mapping{
+			Columns: map[string]string{"external_id": "opportunity_id", "status": "deal_stage", "owner": "sales_agent"}}}), "",
+			ErrMissingColumn, []string{`"sales_agent" (owner)`}, `F:1: missing column "sales_agent" (owner)`},
+		{"missing columns", "opportunity_id\nD1\n", deals(Options{Mapping: &Mapping{
+			Columns: map[string]string{"external_id": "opportunity_id", "status": "deal_stage", "owner": "sales_agent"}}}), "",
+			ErrMissingColumns, []string{`"sales_agent" (owner), "deal_stage" (status)`}, `F:1: missing columns "sales_agent" (owner), "deal_stage" (status)`},
+		{"missing required column", "external_id,amount\n", deals(Options{}), "", ErrMissingRequired, []string{`"status"`}, `F:1: missing required column "status"`},
+		{"missing required columns", "id,amount\n", deals(Options{}), "", ErrMissingRequiredAll, []string{`"external_id", "status"`}, `F:1: missing required columns "external_id", "status"`},
+		{"missing one of", "external_id,team\nP1,East\n", Options{Entity: rumbo.EntityPeople}, "", ErrMissingOneOf, []string{"name", "email"}, `F:1: missing required column "name" or "email"`},
+		{"dates mixed", "external_id,status,closed_at\nD1,won,25/04/2024\nD2,won,04/25/2024\n", deals(Options{}), "", ErrDatesMixed, []string{"2", "25/04/2024", "3", "04/25/2024"},
+			`F: column "closed_at" mixes dd/mm/yyyy (line 2: "25/04/2024") and mm/dd/yyyy (line 3: "04/25/2024") dates; set date_format in a mapping file`},
+		{"dates ambiguous", "external_id,status,closed_at\nD1,won,03/04/2024\n", deals(Options{}), "", ErrDatesAmbiguous, []string{"2", "03/04/2024"},
+			`F: column "closed_at" is ambiguous: every date fits both dd/mm/yyyy and mm/dd/yyyy (line 2: "03/04/2024"); set date_format in a mapping file`},
+		{"decimals mixed", "external_id,status,amount\nD1,won,\"1.234,5\"\nD2,won,\"1,234.5\"\n", deals(Options{}), "", ErrDecimalsMixed, []string{"2", "1.234,5", "3", "1,234.5"},
+			`F: column "amount" mixes decimal comma (line 2: "1.234,5") and decimal point (line 3: "1,234.5"); set decimal in a mapping file`},
+		{"decimals ambiguous", "external_id,status,amount\nD1,won,1.234\n", deals(Options{}), "", ErrDecimalsAmbiguous, []string{"2", "1.234"},
+			`F: column "amount" is ambiguous: line 2: "1.234" may use a thousands separator or a decimal one; set decimal: "," or decimal: "." in a mapping file`},
+		{"mapping empty", "", Options{}, " ", ErrMappingEmpty, nil, "m: empty mapping"},
+		{"mapping key", "", Options{}, "entity: deals\ncolumnz: {}\n", ErrMappingKey, []string{"columnz"}, `m:2: unknown key "columnz" (valid: entity, columns, values, defaults, fields, date_format, decimal)`},
+		{"mapping syntax", "", Options{}, "entity: [\n", ErrMappingSyntax, nil, ""},
+		{"mapping without entity", "", Options{}, "columns: {external_id: id}\n", ErrMappingNoEntity, nil, "m: entity is missing (valid: teams, people, markets, campaigns, leads, deals, activities, surveys, inquiries)"},
+		{"mapping with a bad entity", "", Options{}, "entity: planets\n", ErrMappingBadEntity, []string{"planets"}, `m: unknown entity "planets" (valid: teams, people, markets, campaigns, leads, deals, activities, surveys, inquiries)`},
+		{"mapping field", "", Options{}, "entity: teams\ncolumns: {colour: c}\n", ErrMappingField, nil, ""},
+		{"mapping empty column", "", Options{}, "entity: deals\ncolumns: {external_id: id, status: ' '}\n", ErrMappingEmptyColumn, []string{"status"}, `m: columns: field "status" has an empty column name`},
+		{"custom field is canonical", "", Options{}, dealsMap + "fields: {amount: x}\n", ErrMappingCustomIsStd, []string{"amount", "deals"}, `m: fields: "amount" is a canonical deals field; map it under columns`},
+		{"custom field without column", "", Options{}, dealsMap + "fields: {region: ' '}\n", ErrMappingCustomBad, []string{"region"}, `m: fields: custom field "region" needs a name and a column`},
+		{"required field unmapped", "", Options{}, "entity: deals\ncolumns: {external_id: id}\n", ErrMappingRequired, []string{"status"}, `m: required field "status" has no column or default`},
+		{"one of unmapped", "", Options{}, "entity: people\ncolumns: {external_id: id}\n", ErrMappingOneOf, []string{"people", "name", "email"}, "m: people need a column for name or email"},
+		{"date format", "", Options{}, dealsMap + "date_format: dd.mm.yy\n", ErrMappingDateFormat, []string{"dd.mm.yy"}, ""},
+		{"decimal", "", Options{}, dealsMap + "decimal: ';'\n", ErrMappingDecimal, []string{";"}, `m: decimal: unknown separator ";" (valid: auto, ",", ".")`},
+	}
+	seen := map[ErrorCode]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			var path string
+			if tt.mapping != "" {
+				_, err = ParseMapping("m", []byte(tt.mapping))
+			} else {
+				path = writeFile(t, "f.csv", tt.content)
+				_, _, err = decodeAll(t, path, tt.opts)
+			}
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("got %v, want a FileError", err)
+			}
+			if fe.Code != tt.code || (tt.args != nil && !slices.Equal(fe.Args, tt.args)) {
+				t.Errorf("got code %q args %q, want %q %q", fe.Code, fe.Args, tt.code, tt.args)
+			}
+			msg := rumbo.ErrorMessage(err)
+			if rumbo.ErrorCode(err) != rumbo.EINVALID || msg != fe.Error() || strings.Contains(msg, "%!") {
+				t.Errorf("domain error %q %q, FileError %q", rumbo.ErrorCode(err), msg, fe.Error())
+			}
+			got := msg
+			if tt.mapping == "" {
+				got = strings.Replace(msg, path, "F", 1)
+			}
+			if tt.want != "" && got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+			seen[fe.Code] = true
+		})
+	}
+	// file_not_found and file_directory come from the preview below;
+	// file_open needs a file root may not be refused; header_syntax a CSV
+	// error the reader's settings never raise on a header; entity_required
+	// is the HTTP upload's.
+	for _, path := range []string{"/nonexistent/x.csv", t.TempDir()} {
+		var fe *FileError
+		if _, err := PreviewFile(path, PreviewOptions{}); errors.As(err, &fe) {
+			seen[fe.Code] = true
+		}
+	}
+	others := []ErrorCode{ErrFileOpen, ErrHeaderSyntax, ErrEntityRequired}
+	for _, c := range FileErrorCodes() {
+		if !seen[c] && !slices.Contains(others, c) {
+			t.Errorf("no bad file here gives code %q", c)
+		}
+		if _, ok := reasons[c]; ok {
+			t.Errorf("%q is both a row and a file code", c)
+		}
+		if !IsFileCode(c) {
+			t.Errorf("IsFileCode(%q) is false", c)
+		}
+	}
+	for _, c := range ErrorCodes() {
+		if IsFileCode(c) {
+			t.Errorf("IsFileCode(%q) is true for a row code", c)
 		}
 	}
 }

@@ -96,17 +96,17 @@ func (m *Mapping) label() string {
 // validate checks the mapping on its own, without a file.
 func (m *Mapping) validate() error {
 	if m.Entity == "" {
-		return rumbo.Errorf(rumbo.EINVALID, "%s: entity is missing (valid: teams, people, markets, campaigns, leads, deals, activities, surveys, inquiries)", m.label())
+		return NewFileError(m.label(), 0, ErrMappingNoEntity)
 	}
 	s, ok := specs[m.Entity]
 	if !ok {
-		return rumbo.Errorf(rumbo.EINVALID, "%s: unknown entity %q (valid: teams, people, markets, campaigns, leads, deals, activities, surveys, inquiries)", m.label(), m.Entity)
+		return NewFileError(m.label(), 0, ErrMappingBadEntity, string(m.Entity))
 	}
 	check := func(section string, keys []string) error {
 		sort.Strings(keys)
 		for _, k := range keys {
 			if s.field(k) < 0 {
-				return rumbo.Errorf(rumbo.EINVALID, "%s: %s: unknown %s field %q (valid: %s)", m.label(), section, m.Entity, k, s.names())
+				return NewFileError(m.label(), 0, ErrMappingField, section, string(m.Entity), k, s.names())
 			}
 		}
 		return nil
@@ -126,22 +126,22 @@ func (m *Mapping) validate() error {
 	}
 	for _, k := range sortedKeys(m.Columns) {
 		if strings.TrimSpace(m.Columns[k]) == "" {
-			return rumbo.Errorf(rumbo.EINVALID, "%s: columns: field %q has an empty column name", m.label(), k)
+			return NewFileError(m.label(), 0, ErrMappingEmptyColumn, k)
 		}
 	}
 	for _, k := range sortedKeys(m.Fields) {
 		if s.field(k) >= 0 {
-			return rumbo.Errorf(rumbo.EINVALID, "%s: fields: %q is a canonical %s field; map it under columns", m.label(), k, m.Entity)
+			return NewFileError(m.label(), 0, ErrMappingCustomIsStd, k, string(m.Entity))
 		}
 		if strings.TrimSpace(k) == "" || strings.TrimSpace(m.Fields[k]) == "" {
-			return rumbo.Errorf(rumbo.EINVALID, "%s: fields: custom field %q needs a name and a column", m.label(), k)
+			return NewFileError(m.label(), 0, ErrMappingCustomBad, k)
 		}
 	}
 	for _, f := range s.fields {
 		_, col := m.Columns[f.name]
 		_, def := m.Defaults[f.name]
 		if f.required && !col && !def {
-			return rumbo.Errorf(rumbo.EINVALID, "%s: required field %q has no column or default", m.label(), f.name)
+			return NewFileError(m.label(), 0, ErrMappingRequired, f.name)
 		}
 	}
 	if len(s.oneOf) > 0 && !m.canonical {
@@ -152,14 +152,15 @@ func (m *Mapping) validate() error {
 			found = found || col || def
 		}
 		if !found {
-			return rumbo.Errorf(rumbo.EINVALID, "%s: %s need a column for %s", m.label(), m.Entity, strings.Join(s.oneOf, " or "))
+			// Every entity with a choice of fields has two (entitySpec.oneOf).
+			return NewFileError(m.label(), 0, ErrMappingOneOf, string(m.Entity), s.oneOf[0], s.oneOf[1])
 		}
 	}
 	if _, ok := parseDateFormat(m.DateFormat); !ok {
-		return rumbo.Errorf(rumbo.EINVALID, "%s: date_format: unknown layout %q (valid: auto, dd/mm/yyyy, mm/dd/yyyy, yyyy-mm-dd, optionally with hh:mm or hh:mm:ss)", m.label(), m.DateFormat)
+		return NewFileError(m.label(), 0, ErrMappingDateFormat, m.DateFormat)
 	}
 	if _, ok := parseDecimal(m.Decimal); !ok {
-		return rumbo.Errorf(rumbo.EINVALID, "%s: decimal: unknown separator %q (valid: auto, \",\", \".\")", m.label(), m.Decimal)
+		return NewFileError(m.label(), 0, ErrMappingDecimal, m.Decimal)
 	}
 	return nil
 }

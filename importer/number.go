@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -189,20 +188,20 @@ func (c *decimalColumn) observe(raw string, line int) {
 	}
 }
 
-// decide returns the column's decimal separator, or the reason it cannot be
-// decided.
-func (c *decimalColumn) decide() (byte, string) {
+// decide returns the column's decimal separator, or the problem that keeps
+// it from being decided (a zero problem when there is none).
+func (c *decimalColumn) decide() (byte, problem) {
 	switch {
 	case c.comma != nil && c.dot != nil:
-		return 0, fmt.Sprintf("mixes decimal comma (%s) and decimal point (%s); set decimal in a mapping file", c.comma, c.dot)
+		return 0, newProblem(ErrDecimalsMixed, append(c.comma.args(), c.dot.args()...)...)
 	case c.comma != nil:
-		return ',', ""
+		return ',', problem{}
 	case c.dot != nil:
-		return '.', ""
+		return '.', problem{}
 	case c.both != nil:
-		return 0, fmt.Sprintf("is ambiguous: %s may use a thousands separator or a decimal one; set decimal: \",\" or decimal: \".\" in a mapping file", c.both)
+		return 0, newProblem(ErrDecimalsAmbiguous, c.both.args()...)
 	}
-	return '.', ""
+	return '.', problem{}
 }
 
 // parseMoney parses an amount with a decided decimal separator, or says

@@ -113,7 +113,11 @@ func TestDateColumn(t *testing.T) {
 			for i, v := range tt.values {
 				c.observe(v, i+2)
 			}
-			got, reason := c.decide()
+			got, p := c.decide()
+			reason := ""
+			if p.code != "" {
+				reason = p.english()
+			}
 			if got != tt.want || reason != tt.reason {
 				t.Errorf("got %v %q, want %v %q", got, reason, tt.want, tt.reason)
 			}
@@ -201,7 +205,11 @@ func TestDecimalColumn(t *testing.T) {
 			for i, v := range tt.values {
 				c.observe(v, i+2)
 			}
-			got, reason := c.decide()
+			got, p := c.decide()
+			reason := ""
+			if p.code != "" {
+				reason = p.english()
+			}
 			if got != tt.want || reason != tt.reason {
 				t.Errorf("got %q %q, want %q %q", got, reason, tt.want, tt.reason)
 			}

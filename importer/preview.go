@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -20,13 +21,14 @@ func ParseMapping(name string, b []byte) (*Mapping, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&m); errors.Is(err, io.EOF) {
-		return nil, rumbo.Errorf(rumbo.EINVALID, "%s: empty mapping", name)
+		return nil, NewFileError(name, 0, ErrMappingEmpty)
 	} else if err != nil {
 		if sub := yamlUnknownKey.FindStringSubmatch(err.Error()); sub != nil {
-			return nil, rumbo.Errorf(rumbo.EINVALID, "%s:%s: unknown key %q (valid: entity, columns, values, defaults, fields, date_format, decimal)", name, sub[1], sub[2])
+			line, _ := strconv.Atoi(sub[1])
+			return nil, NewFileError(name, line, ErrMappingKey, sub[2])
 		}
 		msg := strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n ", "")
-		return nil, rumbo.Errorf(rumbo.EINVALID, "%s: not a valid mapping: %s", name, msg)
+		return nil, NewFileError(name, 0, ErrMappingSyntax, msg)
 	}
 	m.name = name
 	if err := m.validate(); err != nil {
@@ -67,8 +69,21 @@ type PreviewColumn struct {
 	DateFormat string `json:"date_format,omitempty"`
 	// Decimal is the decimal separator of a number column: "." or ",".
 	Decimal string `json:"decimal,omitempty"`
-	// Problem says why the format cannot be decided (mixed or ambiguous).
-	Problem string `json:"problem,omitempty"`
+	// Problem says in English why the format cannot be decided (mixed or
+	// ambiguous); ProblemCode and ProblemArgs say the same for a user
+	// interface to translate (a file code, as in FileError).
+	Problem     string    `json:"problem,omitempty"`
+	ProblemCode ErrorCode `json:"problem_code,omitempty"`
+	ProblemArgs []string  `json:"problem_args,omitempty"`
+}
+
+// setProblem records why the column's format cannot be decided; a zero
+// problem clears it.
+func (c *PreviewColumn) setProblem(p problem) {
+	c.Problem, c.ProblemCode, c.ProblemArgs = "", p.code, p.args
+	if p.code != "" {
+		c.Problem = "column " + p.english()
+	}
 }
 
 // Preview is the first rows of a file as the importer reads them, with
@@ -117,7 +132,7 @@ func PreviewFile(path string, opts PreviewOptions) (*Preview, error) {
 	header, err := r.Read()
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return nil, rumbo.Errorf(rumbo.EINVALID, "%s:%d: cannot read the header: %v", src.name, pe.Line, pe.Err)
+		return nil, headerError(src.name, pe.Line, pe.Err)
 	} else if err != nil {
 		return nil, fmt.Errorf("read header of %s: %w", src.name, err)
 	}
@@ -184,26 +199,28 @@ func PreviewFile(path string, opts PreviewOptions) (*Preview, error) {
 			col.Kind = ColumnDate
 			if c.yearFirst == c.values {
 				col.DateFormat = orderYMD.String()
-			} else if o, reason := c.dates.decide(); reason != "" {
-				col.Problem = "column " + reason
+			} else if o, p := c.dates.decide(); p.code != "" {
+				col.setProblem(p)
 			} else {
 				col.DateFormat = o.String()
 			}
 			if opts.Mapping != nil && col.Field != "" {
 				if o, _ := parseDateFormat(opts.Mapping.DateFormat); o != orderAuto {
-					col.DateFormat, col.Problem = o.String(), ""
+					col.DateFormat = o.String()
+					col.setProblem(problem{})
 				}
 			}
 		case c.isNum == c.values:
 			col.Kind = ColumnNumber
-			if dec, reason := c.nums.decide(); reason != "" {
-				col.Problem = "column " + reason
+			if dec, p := c.nums.decide(); p.code != "" {
+				col.setProblem(p)
 			} else {
 				col.Decimal = string(dec)
 			}
 			if opts.Mapping != nil && col.Field != "" {
 				if dec, _ := parseDecimal(opts.Mapping.Decimal); dec != 0 {
-					col.Decimal, col.Problem = string(dec), ""
+					col.Decimal = string(dec)
+					col.setProblem(problem{})
 				}
 			}
 		}

@@ -53,7 +53,8 @@ func TestPreviewFile(t *testing.T) {
 			delimiter: "\t", encoding: "windows-1252",
 			columns: []PreviewColumn{
 				{Name: "nombre", Kind: ColumnText},
-				{Name: "cuando", Kind: ColumnDate, Problem: `column is ambiguous: every date fits both dd/mm/yyyy and mm/dd/yyyy (line 2: "01/02/2026"); set date_format in a mapping file`},
+				{Name: "cuando", Kind: ColumnDate, Problem: `column is ambiguous: every date fits both dd/mm/yyyy and mm/dd/yyyy (line 2: "01/02/2026"); set date_format in a mapping file`,
+					ProblemCode: ErrDatesAmbiguous, ProblemArgs: []string{"2", "01/02/2026"}},
 			},
 			rows: 1, total: 1,
 		},

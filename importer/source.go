@@ -10,8 +10,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
-
-	"github.com/rumbo-app/rumbo"
 )
 
 // source is a file to import, checked and ready to be read any number of
@@ -67,15 +65,15 @@ func (s *source) close() {
 func (s *source) scan() error {
 	f, err := os.Open(s.path)
 	if errors.Is(err, os.ErrNotExist) {
-		return rumbo.Errorf(rumbo.EINVALID, "%s: file not found", s.name)
+		return NewFileError(s.name, 0, ErrFileNotFound)
 	} else if err != nil {
-		return rumbo.Errorf(rumbo.EINVALID, "%s: cannot open: %v", s.name, errors.Unwrap(err))
+		return NewFileError(s.name, 0, ErrFileOpen, fmt.Sprint(errors.Unwrap(err)))
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil {
 		return fmt.Errorf("stat %s: %w", s.name, err)
 	} else if fi.IsDir() {
-		return rumbo.Errorf(rumbo.EINVALID, "%s: is a directory, not a CSV file", s.name)
+		return NewFileError(s.name, 0, ErrFileDirectory)
 	} else {
 		s.size = fi.Size()
 	}
@@ -89,7 +87,7 @@ func (s *source) scan() error {
 		if first {
 			first = false
 			if bytes.HasPrefix(chunk, []byte{0xFF, 0xFE}) || bytes.HasPrefix(chunk, []byte{0xFE, 0xFF}) {
-				return rumbo.Errorf(rumbo.EINVALID, "%s: UTF-16 text is not supported; save the file as CSV UTF-8", s.name)
+				return NewFileError(s.name, 0, ErrFileUTF16)
 			}
 			if bytes.HasPrefix(chunk, []byte{0xEF, 0xBB, 0xBF}) {
 				s.bom = true
@@ -102,7 +100,7 @@ func (s *source) scan() error {
 				line++
 			case c == ' ' || c == '\t' || c == '\r':
 			case c < 0x20 && c != '\f' && c != '\v' && c != 0x1A || c == 0x7F:
-				return rumbo.Errorf(rumbo.EINVALID, "%s:%d: binary data (byte 0x%02X); not a CSV text file", s.name, line, c)
+				return NewFileError(s.name, line, ErrFileBinary, fmt.Sprintf("0x%02X", c))
 			default:
 				text = true
 			}
@@ -130,7 +128,7 @@ func (s *source) scan() error {
 		}
 	}
 	if !text {
-		return rumbo.Errorf(rumbo.EINVALID, "%s: empty file", s.name)
+		return NewFileError(s.name, 0, ErrFileEmpty)
 	}
 	return nil
 }

@@ -132,7 +132,7 @@ func (a *app) serve(ctx context.Context, db *sqlstore.DB, f serveFlags) error {
 	url := "http://" + ln.Addr().String()
 	logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	// Jobs left queued or running by a previous process cannot finish.
-	if n, err := db.FailUnfinishedImports(ctx, "the server stopped before the import finished; nothing was imported", a.now()); err != nil {
+	if n, err := rhttp.FailUnfinishedImports(ctx, db, a.now()); err != nil {
 		ln.Close()
 		return err
 	} else if n > 0 {

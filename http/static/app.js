@@ -12,8 +12,13 @@
 
   // The page's headers for the API: the session's CSRF token and the
   // organisation the page shows (X-Rumbo-Org), as htmx sends them.
+  // pageHeaders are the CSRF header and the page's language, in which the
+  // API then words its errors.
   function pageHeaders() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers") || "{}"); } catch (e) { return {}; }
+    var h = {};
+    try { h = JSON.parse(document.body.getAttribute("hx-headers") || "{}"); } catch (e) {}
+    if (document.body.getAttribute("data-lang")) h["X-Rumbo-Lang"] = document.body.getAttribute("data-lang");
+    return h;
   }
 
   // esc makes text safe in a tooltip, which ECharts shows as HTML: names
@@ -61,7 +66,12 @@
     return {
       animation: false, grid: { left: 60, right: 16, top: 30, bottom: 40 },
       legend: { top: 0, data: [d.names[0], d.names[1]] },
-      tooltip: { trigger: "axis" },
+      // A shortened label (a clipped week) shows its full period here.
+      tooltip: { trigger: "axis", formatter: function (p) {
+        var i = p[0].dataIndex, lines = [esc((d.full && d.full[i]) || p[0].name)];
+        p.forEach(function (s) { if (s.value != null) lines.push(s.marker + esc(s.seriesName) + ": " + esc(s.seriesIndex === 0 && d.texts && d.texts[i] ? d.texts[i] : nf.format(s.value))); });
+        return lines.join("<br>");
+      } },
       xAxis: { type: "category", data: d.labels || [], axisLabel: { color: "#57606a" } },
       yAxis: { type: "value", axisLabel: { color: "#57606a", formatter: function (v) { return nf.format(v); } } },
       series: [
@@ -236,7 +246,8 @@
       return res.text().then(function (t) { var j = {}; try { j = t ? JSON.parse(t) : {}; } catch (e) {} return { ok: res.ok, j: j }; });
     }).then(function (r) {
       if (!r.ok) {
-        var msg = (r.j.error && r.j.error.message) || "Error";
+        // The API says the error in the page's language as "text" (X-Rumbo-Lang).
+        var msg = (r.j.error && (r.j.error.text || r.j.error.message)) || "Error";
         if (out) { out.textContent = msg; out.className = "api-result error"; } else window.alert(msg);
         return;
       }
