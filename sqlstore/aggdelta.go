@@ -737,7 +737,7 @@ func (w *writer) commitAggregates(ctx context.Context) error {
 			fams = append(fams, f)
 		}
 	}
-	if err := w.db.rebuild(ctx, w.tx, w.org, fams); err != nil {
+	if err := w.db.rebuild(ctx, w.tx, w.conn, w.org, fams); err != nil {
 		return err
 	}
 	built, err := w.db.builtFamilies(ctx, w.tx, w.org)

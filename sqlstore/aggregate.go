@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,7 +50,7 @@ var familyEntity = map[string]rumbo.Entity{
 // raw records, in one transaction. Writes keep them up to date; this is for
 // a database whose records predate the aggregates.
 func (db *DB) RebuildAggregates(ctx context.Context, orgID int64) error {
-	return db.inLockedTx(ctx, orgID, func(tx *sql.Tx) error { return db.rebuild(ctx, tx, orgID, agg.Families) })
+	return db.inLockedTx(ctx, orgID, func(tx *sql.Tx) error { return db.rebuild(ctx, tx, nil, orgID, agg.Families) })
 }
 
 // rebuildMissing rebuilds, in one transaction, the organisation's families
@@ -66,7 +67,7 @@ func (db *DB) rebuildMissing(ctx context.Context, orgID int64) error {
 			return err
 		}
 		start := time.Now()
-		if err := db.rebuild(ctx, tx, orgID, fams); err != nil {
+		if err := db.rebuild(ctx, tx, nil, orgID, fams); err != nil {
 			return err
 		}
 		db.log.Info("aggregates rebuilt", "org", orgID, "families", strings.Join(fams, ","), "duration", time.Since(start))
@@ -115,8 +116,11 @@ func (db *DB) unbuilt(ctx context.Context, q querier, orgID int64, built map[str
 	return fams, nil
 }
 
-// rebuild recomputes the families' aggregates and spans from the raw rows.
-func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, orgID int64, fams []string) error {
+// rebuild recomputes the families' aggregates and spans from the raw rows;
+// conn, when not nil, is tx's connection (see storeFamily). The deal and
+// lead families are built together, from one pass over the leads and deals
+// (buildDealsLeads).
+func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int64, fams []string) error {
 	if len(fams) == 0 {
 		return nil
 	}
@@ -124,27 +128,33 @@ func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, orgID int64, fams []strin
 	if err != nil {
 		return err
 	}
+	bs := make(map[string]*agg.Builder, len(fams))
+	sps := make(map[string]*span, len(fams))
 	for _, f := range fams {
-		b := agg.NewBuilder(loc)
-		var sp span
+		bs[f], sps[f] = agg.NewBuilder(loc), &span{}
+	}
+	if bs[agg.FamilyDeals] != nil || bs[agg.FamilyLeads] != nil {
+		if err := db.buildDealsLeads(ctx, tx, orgID, bs[agg.FamilyDeals], bs[agg.FamilyLeads], sps[agg.FamilyDeals], sps[agg.FamilyLeads]); err != nil {
+			return fmt.Errorf("aggregates of deals and leads: %w", err)
+		}
+	}
+	for _, f := range fams {
+		b, sp := bs[f], sps[f]
 		switch f {
-		case agg.FamilyDeals:
-			err = db.buildDeals(ctx, tx, orgID, b, &sp)
-		case agg.FamilyLeads:
-			err = db.buildLeads(ctx, tx, orgID, b, &sp)
 		case agg.FamilyActivities:
-			err = db.buildActivities(ctx, tx, orgID, b, &sp)
+			err = db.buildActivities(ctx, tx, orgID, b, sp)
 		case agg.FamilySurveys:
-			err = db.buildSurveys(ctx, tx, orgID, b, &sp)
+			err = db.buildSurveys(ctx, tx, orgID, b, sp)
 		case agg.FamilyInquiries:
-			err = db.buildInquiries(ctx, tx, orgID, b, &sp)
+			err = db.buildInquiries(ctx, tx, orgID, b, sp)
 		}
 		if err != nil {
 			return fmt.Errorf("aggregates of %s: %w", f, err)
 		}
-		if err := db.storeFamily(ctx, tx, orgID, f, b, sp); err != nil {
+		if err := db.storeFamily(ctx, tx, conn, orgID, f, b, *sp); err != nil {
 			return fmt.Errorf("store aggregates of %s: %w", f, err)
 		}
+		delete(bs, f) // its memory goes to the next family
 	}
 	return nil
 }
@@ -178,27 +188,64 @@ func (s *span) see(vs ...sql.NullInt64) {
 	}
 }
 
-// storeFamily replaces the family's aggregate rows and span.
-func (db *DB) storeFamily(ctx context.Context, tx *sql.Tx, orgID int64, fam string, b *agg.Builder, sp span) error {
+// storeFamily replaces the family's aggregate rows and span. On PostgreSQL,
+// with tx's connection, the rows are written with COPY.
+func (db *DB) storeFamily(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int64, fam string, b *agg.Builder, sp span) error {
 	if _, err := db.exec(ctx, tx, "DELETE FROM agg WHERE org_id = ? AND family = ?", orgID, fam); err != nil {
 		return err
 	}
-	if err := db.storeAggRows(ctx, tx, orgID, fam, b.Rows(), false); err != nil {
+	rows := b.Rows()
+	var err error
+	if conn != nil && db.d.copies() {
+		err = copyRows(ctx, conn, "agg", aggCols, &aggSource{org: orgID, fam: fam, rows: rows, i: -1})
+	} else {
+		err = db.storeAggRows(ctx, tx, orgID, fam, rows, false)
+	}
+	if err != nil {
 		return err
 	}
 	e := familyEntity[fam]
 	q := db.d.upsert("agg_spans", []string{"org_id", "family", "entity", "n", "first_at", "last_at"},
 		[]string{"org_id", "family", "entity"}, []string{"n", "first_at", "last_at"}, false)
-	_, err := db.exec(ctx, tx, q, orgID, fam, string(e), sp.n, sp.first, sp.last)
+	_, err = db.exec(ctx, tx, q, orgID, fam, string(e), sp.n, sp.first, sp.last)
 	return err
+}
+
+// aggCols are the columns of the agg table, in aggValues order.
+var aggCols = []string{"org_id", "family", "measure", "grain", "kind", "start", "dim", "n", "s", "m", "hist"}
+
+// aggValues appends the values of an aggregate row in aggCols order.
+func aggValues(vals []any, orgID int64, fam string, r *agg.Row) []any {
+	var hist any
+	if h := agg.EncodeHist(r.Hist); h != nil {
+		hist = h
+	}
+	return append(vals, orgID, fam, r.Measure, string(r.Grain), r.Kind, r.Start, r.Dim, r.N, r.S, r.M, hist)
+}
+
+// aggSource hands aggregate rows to COPY one at a time.
+type aggSource struct {
+	org  int64
+	fam  string
+	rows []agg.Row
+	i    int
+	vals []any
+}
+
+func (s *aggSource) Next() bool { s.i++; return s.i < len(s.rows) }
+func (s *aggSource) Err() error { return nil }
+func (s *aggSource) Values() ([]any, error) {
+	s.vals = aggValues(s.vals[:0], s.org, s.fam, &s.rows[s.i])
+	return s.vals, nil
 }
 
 // storeAggRows writes aggregate rows with multi-row INSERTs of 200 rows (one
 // statement prepared once for them all); with replace, a row that exists is
-// overwritten.
+// overwritten. Another goroutine encodes the histograms and lays out the
+// arguments of the next statements while one runs.
 func (db *DB) storeAggRows(ctx context.Context, tx *sql.Tx, orgID int64, fam string, rows []agg.Row, replace bool) error {
 	const per = 200
-	cols := []string{"org_id", "family", "measure", "grain", "kind", "start", "dim", "n", "s", "m", "hist"}
+	cols := aggCols
 	query := func(n int) string {
 		q := "INSERT INTO agg (" + strings.Join(cols, ", ") + ") VALUES " +
 			strings.TrimSuffix(strings.Repeat("("+placeholders(len(cols))+"), ", n), ", ")
@@ -208,26 +255,43 @@ func (db *DB) storeAggRows(ctx context.Context, tx *sql.Tx, orgID int64, fam str
 		}
 		return db.d.rebind(q)
 	}
+	// Three argument slices circulate between the goroutines.
+	ready := make(chan []any, 2)
+	free := make(chan []any, 3)
+	for range 3 {
+		free <- make([]any, 0, len(cols)*per)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(ready)
+		for i := 0; i < len(rows); i += per {
+			var args []any
+			select {
+			case args = <-free:
+			case <-stop:
+				return
+			}
+			for j := i; j < min(i+per, len(rows)); j++ {
+				args = aggValues(args, orgID, fam, &rows[j])
+			}
+			select {
+			case ready <- args:
+			case <-stop:
+				return
+			}
+		}
+	}()
 	var full *sql.Stmt
 	defer func() {
 		if full != nil {
 			full.Close()
 		}
 	}()
-	args := make([]any, 0, len(cols)*per)
-	for i := 0; i < len(rows); i += per {
-		batch := rows[i:min(i+per, len(rows))]
-		args = args[:0]
-		for _, r := range batch {
-			var hist any
-			if h := agg.EncodeHist(r.Hist); h != nil {
-				hist = h
-			}
-			args = append(args, orgID, fam, r.Measure, string(r.Grain), r.Kind, r.Start, r.Dim, r.N, r.S, r.M, hist)
-		}
+	for args := range ready {
 		var err error
-		if len(batch) < per {
-			_, err = tx.ExecContext(ctx, query(len(batch)), args...)
+		if n := len(args) / len(cols); n < per {
+			_, err = tx.ExecContext(ctx, query(n), args...)
 		} else {
 			if full == nil {
 				if full, err = tx.PrepareContext(ctx, query(per)); err != nil {
@@ -239,33 +303,10 @@ func (db *DB) storeAggRows(ctx context.Context, tx *sql.Tx, orgID int64, fam str
 		if err != nil {
 			return err
 		}
+		clear(args)
+		free <- args[:0]
 	}
 	return nil
-}
-
-// firstWonBy returns, per key, the earliest closed_at of the won deals the
-// query lists as (key, closed_at) rows.
-func (db *DB) firstWonBy(ctx context.Context, tx *sql.Tx, query string, args ...any) (map[string]int64, error) {
-	rows, err := db.query(ctx, tx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	first := map[string]int64{}
-	for rows.Next() {
-		var k sql.NullString
-		var at int64
-		if err := rows.Scan(&k, &at); err != nil {
-			return nil, err
-		}
-		if !k.Valid || k.String == "" {
-			continue
-		}
-		if f, ok := first[k.String]; !ok || at < f {
-			first[k.String] = at
-		}
-	}
-	return first, rows.Err()
 }
 
 // dealSelect reads deals with their lead's fields, in dealRow order.
@@ -280,8 +321,7 @@ const dealSelect = `SELECT d.lead_xid, c.name, ` + ownerName + `, m.name, d.amou
 	LEFT JOIN markets lm ON lm.id = l.market_id
 	LEFT JOIN customers lc ON lc.id = l.customer_id`
 
-// dealRow scans one dealSelect row into x and l; it returns nil for l when
-// the deal's lead is not stored.
+// dealRow holds one dealSelect row; finish makes it a deal and its lead.
 type dealRow struct {
 	lead, customer, owner, market, status       sql.NullString
 	amount, created, closed, firstSeen          sql.NullInt64
@@ -290,14 +330,6 @@ type dealRow struct {
 	x                                           rumbo.Deal
 	l                                           agg.DealLead
 	money                                       rumbo.Money
-}
-
-func (r *dealRow) scan(rows *sql.Rows) (*rumbo.Deal, *agg.DealLead, error) {
-	if err := rows.Scan(r.dests()...); err != nil {
-		return nil, nil, err
-	}
-	x, l := r.finish()
-	return x, l, nil
 }
 
 // dests returns the scan destinations of a dealSelect row.
@@ -322,71 +354,271 @@ func (r *dealRow) finish() (*rumbo.Deal, *agg.DealLead) {
 	return &r.x, &r.l
 }
 
-func (db *DB) buildDeals(ctx context.Context, tx *sql.Tx, orgID int64, b *agg.Builder, sp *span) error {
-	first, err := db.firstWonBy(ctx, tx, `SELECT COALESCE(c.name, lc.name), d.closed_at FROM deals d
-		LEFT JOIN customers c ON c.id = d.customer_id
-		LEFT JOIN leads l ON l.org_id = d.org_id AND l.external_id = d.lead_xid
-		LEFT JOIN customers lc ON lc.id = l.customer_id
-		WHERE d.org_id = ? AND d.status = 'won' AND d.closed_at IS NOT NULL`, orgID)
-	if err != nil {
-		return err
-	}
-	rows, err := db.query(ctx, tx, dealSelect+" WHERE d.org_id = ?", orgID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var r dealRow
-	for rows.Next() {
-		x, l, err := r.scan(rows)
-		if err != nil {
-			return err
-		}
-		sp.n++
-		sp.see(r.created, r.closed)
-		var fw time.Time
-		if f, ok := first[agg.DealCustomer(x, l)]; ok {
-			fw = time.Unix(f, 0)
-		}
-		b.Deal(x, l, fw)
-	}
-	return rows.Err()
+// refNames holds the names the facts keep of an organisation's people
+// (ownerName), markets and campaigns, by id.
+type refNames struct {
+	people, markets, campaigns map[int64]string
 }
 
-func (db *DB) buildLeads(ctx context.Context, tx *sql.Tx, orgID int64, b *agg.Builder, sp *span) error {
-	first, err := db.firstWonBy(ctx, tx, `SELECT lead_xid, closed_at FROM deals
-		WHERE org_id = ? AND status = 'won' AND closed_at IS NOT NULL AND lead_xid IS NOT NULL`, orgID)
-	if err != nil {
-		return err
+// loadRefNames reads the organisation's people, markets and campaigns
+// names: a few hundred rows that the rebuild resolves in memory instead of
+// joining them to every deal and lead.
+func (db *DB) loadRefNames(ctx context.Context, tx *sql.Tx, orgID int64) (*refNames, error) {
+	n := &refNames{}
+	for _, t := range []struct {
+		m     *map[int64]string
+		query string
+	}{
+		{&n.people, "SELECT p.id, " + ownerName + " FROM people p WHERE p.org_id = ?"},
+		{&n.markets, "SELECT id, name FROM markets WHERE org_id = ?"},
+		{&n.campaigns, "SELECT id, name FROM campaigns WHERE org_id = ?"},
+	} {
+		*t.m = map[int64]string{}
+		rows, err := db.query(ctx, tx, t.query, orgID)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var name sql.NullString
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			(*t.m)[id] = name.String
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
-	rows, err := db.query(ctx, tx, `SELECT x.external_id, x.created_at, `+ownerName+`, x.channel, cp.name, m.name
-		FROM leads x
-		LEFT JOIN people p ON p.id = x.owner_id
-		LEFT JOIN campaigns cp ON cp.id = x.campaign_id
-		LEFT JOIN markets m ON m.id = x.market_id
-		WHERE x.org_id = ?`, orgID)
+	return n, nil
+}
+
+// name returns the name of the row id refers to, "" for none.
+func name(m map[int64]string, id sql.NullInt64) string {
+	if !id.Valid {
+		return ""
+	}
+	return m[id.Int64]
+}
+
+// customerKey is how the rebuild tells customers apart: by id, as a
+// non-empty string (the facts use a deal's customer only to find its first
+// win, never its name).
+func customerKey(id sql.NullInt64) string {
+	if !id.Valid {
+		return ""
+	}
+	return strconv.FormatInt(id.Int64, 10)
+}
+
+// customerFirstWins returns, per customer id, the closed_at of the
+// customer's first won deal (agg.DealCustomer: the deal's customer, else
+// its lead's company). The conditions are written so that SQLite scans the
+// deals in table order (an index on status or closed_at would visit them in
+// random order) and looks a lead up only for a deal without a customer.
+func (db *DB) customerFirstWins(ctx context.Context, tx *sql.Tx, orgID int64) (map[int64]int64, error) {
+	rows, err := db.query(ctx, tx, `SELECT COALESCE(d.customer_id, l.customer_id), d.closed_at FROM deals d
+		LEFT JOIN leads l ON d.customer_id IS NULL AND l.org_id = d.org_id AND l.external_id = d.lead_xid
+		WHERE d.org_id + 0 = ? AND d.status || '' = 'won' AND d.closed_at IS NOT NULL`, orgID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
-	var l rumbo.Lead
-	var owner, channel, campaign, market sql.NullString
-	var created sql.NullInt64
+	first := map[int64]int64{}
 	for rows.Next() {
-		if err := rows.Scan(&l.ExternalID, &created, &owner, &channel, &campaign, &market); err != nil {
-			return err
+		var c sql.NullInt64
+		var at int64
+		if err := rows.Scan(&c, &at); err != nil {
+			return nil, err
 		}
-		sp.n++
-		sp.see(created)
-		l.CreatedAt = timeOf(created)
-		l.Owner, l.Channel, l.Campaign, l.Market = owner.String, channel.String, campaign.String, market.String
+		if f, ok := first[c.Int64]; c.Valid && (!ok || at < f) {
+			first[c.Int64] = at
+		}
+	}
+	return first, rows.Err()
+}
+
+// dealsLeadsSelect reads the organisation's leads (src 0) and its deals
+// that name a lead (src 1) in one stream ordered by the lead's external id,
+// so that each lead comes with its deals (SQLite merges two index scans).
+// Keys are only compared for equality, so the engine's collation does not
+// matter; a lead may come after its deals.
+const dealsLeadsSelect = `SELECT external_id, 0, owner_id, market_id, customer_id, created_at, NULL, NULL, channel, campaign_id
+	FROM leads WHERE org_id = ?
+	UNION ALL
+	SELECT lead_xid, 1, owner_id, market_id, customer_id, created_at, amount, closed_at, status, first_seen_at
+	FROM deals WHERE org_id = ? AND lead_xid IS NOT NULL
+	ORDER BY 1`
+
+// mergedRow is one dealsLeadsSelect row: a lead (channel in text, campaign
+// in extra) or a deal (status in text, first_seen_at in extra).
+type mergedRow struct {
+	key                              sql.NullString
+	src                              int64
+	owner, market, customer, created sql.NullInt64
+	amount, closed, extra            sql.NullInt64
+	text                             sql.NullString
+}
+
+func (r *mergedRow) dests() []any {
+	return []any{&r.key, &r.src, &r.owner, &r.market, &r.customer, &r.created, &r.amount, &r.closed, &r.text, &r.extra}
+}
+
+// buildDealsLeads feeds the facts of every deal to bd and of every lead to
+// bl (either may be nil) and fills their spans, reading each table once
+// (dealsLeadsSelect, then the deals without a lead): a lead's first win is
+// the earliest won deal of its group, and the customers' first wins are
+// read first (customerFirstWins).
+func (db *DB) buildDealsLeads(ctx context.Context, tx *sql.Tx, orgID int64, bd, bl *agg.Builder, sd, sl *span) error {
+	names, err := db.loadRefNames(ctx, tx, orgID)
+	if err != nil {
+		return err
+	}
+	var custWon map[int64]int64
+	if bd != nil {
+		if custWon, err = db.customerFirstWins(ctx, tx, orgID); err != nil {
+			return fmt.Errorf("read first wins: %w", err)
+		}
+	}
+	// deal adds the facts of the deal in r, whose lead is l (nil: not
+	// stored), and returns its won closed_at (0: none).
+	var x rumbo.Deal
+	var money rumbo.Money
+	deal := func(r *mergedRow, l *agg.DealLead, leadCust sql.NullInt64) int64 {
+		sd.n++
+		sd.see(r.created, r.closed)
+		var won int64
+		if r.text.String == rumbo.DealWon && r.closed.Valid {
+			won = r.closed.Int64
+		}
+		if bd == nil {
+			return won
+		}
+		x = rumbo.Deal{Lead: r.key.String, Customer: customerKey(r.customer), Owner: name(names.people, r.owner),
+			Market: name(names.markets, r.market), CreatedAt: timeOf(r.created), ClosedAt: timeOf(r.closed),
+			Status: r.text.String, FirstSeenAt: timeOf(r.extra)}
+		if r.amount.Valid {
+			money = rumbo.Money(r.amount.Int64)
+			x.Amount = &money
+		}
+		cust := r.customer
+		if !cust.Valid && l != nil {
+			cust = leadCust
+		}
 		var fw time.Time
-		if f, ok := first[l.ExternalID]; ok {
+		if f, ok := custWon[cust.Int64]; ok && cust.Valid {
 			fw = time.Unix(f, 0)
 		}
-		b.Lead(&l, fw)
+		bd.Deal(&x, l, fw)
+		return won
 	}
-	return rows.Err()
+
+	var (
+		group    sql.NullString // the key of the lead group being read
+		hasLead  bool
+		lead     rumbo.Lead
+		dl       agg.DealLead
+		leadCust sql.NullInt64
+		won      int64       // the group's first win
+		pending  []mergedRow // deals of the group read before its lead
+	)
+	// end finishes the group: its lead's facts, or its deals without a lead.
+	end := func() {
+		if hasLead {
+			if bl != nil {
+				var fw time.Time
+				if won != 0 {
+					fw = time.Unix(won, 0)
+				}
+				bl.Lead(&lead, fw)
+			}
+		} else {
+			for i := range pending {
+				deal(&pending[i], nil, sql.NullInt64{})
+			}
+		}
+		hasLead, won, pending = false, 0, pending[:0]
+	}
+	err = db.streamRows(ctx, tx, func(r *mergedRow) {
+		if r.key != group {
+			end()
+			group = r.key
+		}
+		switch {
+		case r.src == 0:
+			sl.n++
+			sl.see(r.created)
+			hasLead, leadCust = true, r.customer
+			lead = rumbo.Lead{ExternalID: r.key.String, CreatedAt: timeOf(r.created), Owner: name(names.people, r.owner),
+				Channel: r.text.String, Campaign: name(names.campaigns, r.extra), Market: name(names.markets, r.market)}
+			dl = agg.DealLead{CreatedAt: lead.CreatedAt, Channel: lead.Channel, Campaign: lead.Campaign, Market: lead.Market,
+				Company: customerKey(r.customer)}
+			for i := range pending {
+				won = earliest(won, deal(&pending[i], &dl, leadCust))
+			}
+			pending = pending[:0]
+		case hasLead:
+			won = earliest(won, deal(r, &dl, leadCust))
+		default:
+			pending = append(pending, *r)
+		}
+	}, dealsLeadsSelect, orgID, orgID)
+	if err != nil {
+		return err
+	}
+	end()
+	// Deals without a lead.
+	return db.streamRows(ctx, tx, func(r *mergedRow) { deal(r, nil, sql.NullInt64{}) },
+		`SELECT NULL, 1, owner_id, market_id, customer_id, created_at, amount, closed_at, status, first_seen_at
+		FROM deals WHERE org_id = ? AND lead_xid IS NULL`, orgID)
+}
+
+// streamRows calls fn with each row of the query, in order. Another
+// goroutine reads the rows, in chunks, so that reading and building the
+// facts overlap; fn must not use tx.
+func (db *DB) streamRows(ctx context.Context, tx *sql.Tx, fn func(*mergedRow), query string, args ...any) error {
+	const chunk, chunks = 512, 4
+	full := make(chan []mergedRow, chunks)
+	free := make(chan []mergedRow, chunks)
+	for range chunks {
+		free <- make([]mergedRow, 0, chunk)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		defer close(full)
+		errc <- func() error {
+			rows, err := db.query(ctx, tx, query, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			var r mergedRow
+			dests := r.dests()
+			buf := <-free
+			for rows.Next() {
+				if err := rows.Scan(dests...); err != nil {
+					return err
+				}
+				if buf = append(buf, r); len(buf) == chunk {
+					full <- buf
+					buf = <-free
+				}
+			}
+			if len(buf) > 0 {
+				full <- buf
+			}
+			return rows.Err()
+		}()
+	}()
+	for buf := range full {
+		for i := range buf {
+			fn(&buf[i])
+		}
+		free <- buf[:0]
+	}
+	return <-errc
 }
 
 func (db *DB) buildActivities(ctx context.Context, tx *sql.Tx, orgID int64, b *agg.Builder, sp *span) error {

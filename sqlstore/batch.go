@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/rumbo-app/rumbo"
 )
 
@@ -165,13 +167,7 @@ func sameValues(stored, vals []any) bool {
 
 // storedRows returns the stored rows with these external ids, by id.
 func (w *writer) storedRows(ctx context.Context, t *table, xids []string) (map[string]stored, error) {
-	query := "SELECT id, external_id, " + strings.Join(t.cols, ", ") + " FROM " + t.name +
-		" WHERE org_id = ? AND external_id IN (" + placeholders(len(xids)) + ")"
-	args := make([]any, 0, len(xids)+1)
-	args = append(args, w.org)
-	for _, x := range xids {
-		args = append(args, x)
-	}
+	query, args := w.db.d.byExternalID(t.name, "id, external_id, "+strings.Join(t.cols, ", "), w.org, xids)
 	rs, err := w.db.query(ctx, w.tx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find %s: %w", t.name, err)
@@ -202,12 +198,31 @@ func (w *writer) storedRows(ctx context.Context, t *table, xids []string) (map[s
 // PostgreSQL 65,535).
 const maxParams = 30000
 
-// insertRows inserts rows[i] for i in ins with multi-row INSERTs; new deals
-// get first_seen_at.
+// minCopy is the fewest new rows insertRows writes with COPY, which costs
+// two more statements than an INSERT (see copyRows).
+const minCopy = 64
+
+// insertRows inserts rows[i] for i in ins with multi-row INSERTs, or COPY
+// where the engine has it; new deals get first_seen_at.
 func (w *writer) insertRows(ctx context.Context, t *table, rows []*row, vals [][]any, ins []int) error {
 	cols := append([]string{"org_id", "external_id"}, t.cols...)
 	if t.entity == rumbo.EntityDeals {
 		cols = append(cols, "first_seen_at")
+	}
+	if w.conn != nil && w.db.d.copies() && len(ins) >= minCopy {
+		data := make([][]any, 0, len(ins))
+		for _, i := range ins {
+			r := make([]any, 0, len(cols))
+			r = append(append(r, w.org, rows[i].xid), vals[i]...)
+			if t.entity == rumbo.EntityDeals {
+				r = append(r, w.now)
+			}
+			data = append(data, r)
+		}
+		if err := copyRows(ctx, w.conn, t.name, cols, pgx.CopyFromRows(data)); err != nil {
+			return fmt.Errorf("insert %s: %w", t.name, err)
+		}
+		return nil
 	}
 	per := max(1, min(len(ins), maxParams/len(cols)))
 	one := "(" + placeholders(len(cols)) + ")"

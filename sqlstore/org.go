@@ -161,7 +161,7 @@ func (db *DB) UpdateOrg(ctx context.Context, o *rumbo.Org) error {
 		if err := db.d.lockWrites(ctx, tx, o.ID); err != nil {
 			return err
 		}
-		if err := db.rebuild(ctx, tx, o.ID, agg.Families); err != nil {
+		if err := db.rebuild(ctx, tx, nil, o.ID, agg.Families); err != nil {
 			return fmt.Errorf("rebuild aggregates for time zone %s: %w", o.TimeZone, err)
 		}
 	}

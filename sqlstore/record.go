@@ -71,7 +71,13 @@ func (db *DB) Write(ctx context.Context, orgID int64, opts rumbo.WriteOptions, f
 	if opts.Now.IsZero() {
 		opts.Now = db.now()
 	}
-	tx, err := db.db.BeginTx(ctx, nil)
+	// The transaction's connection is kept for PostgreSQL's COPY (copyRows).
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -83,6 +89,7 @@ func (db *DB) Write(ctx context.Context, orgID int64, opts rumbo.WriteOptions, f
 		return err
 	}
 	w := newWriter(db, tx, orgID, opts)
+	w.conn = conn
 	if err := fn(w); err != nil {
 		return err
 	}
@@ -128,6 +135,7 @@ func (db *DB) touchImport(ctx context.Context, q querier, orgID int64, e rumbo.E
 type writer struct {
 	db    *DB
 	tx    *sql.Tx
+	conn  *sql.Conn // tx's connection, for COPY; nil when the writer deletes
 	org   int64
 	opts  rumbo.WriteOptions
 	now   int64
