@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/rumbo-app/rumbo"
+	rhttp "github.com/rumbo-app/rumbo/http"
 	"github.com/rumbo-app/rumbo/importer"
 	"github.com/rumbo-app/rumbo/metric"
 	"github.com/rumbo-app/rumbo/sqlstore"
@@ -66,6 +67,9 @@ type result struct {
 }
 
 func main() {
+	// The dashboards measured here run with the garbage collector's
+	// setting of rumbo serve, which computes them for the web app.
+	rhttp.TuneGC(os.Getenv)
 	if len(os.Args) > 1 && os.Args[1] == "cold" {
 		if err := cold(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "bench cold:", err)

@@ -39,6 +39,11 @@ func (db *DB) selectRows(ctx context.Context, q querier, base string, f filter) 
 	if f.limit > 0 {
 		query += " LIMIT " + strconv.Itoa(f.limit)
 	}
+	if q == querier(db.db) && !f.one && len(f.where) == 0 && f.limit == 0 {
+		// A whole small table (people, campaigns…), read by every KPI batch
+		// and OKR evaluation: one text per entity, prepared once.
+		return db.queryStmt(ctx, query, args...)
+	}
 	return db.query(ctx, q, query, args...)
 }
 

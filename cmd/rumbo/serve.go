@@ -117,6 +117,7 @@ const (
 
 // serve listens on f.addr and serves the API on db until ctx ends.
 func (a *app) serve(ctx context.Context, db *sqlstore.DB, f serveFlags) error {
+	rhttp.TuneGC(a.getenv)
 	upload, err := parseSize(f.uploadLimit)
 	if err != nil {
 		return err
