@@ -14,6 +14,30 @@ import (
 // verbRE finds the fmt verbs of a message.
 var verbRE = regexp.MustCompile(`%[a-z]`)
 
+// checkTranslated fails the test unless the message key has a Spanish and
+// an English text taking the same %s arguments, and returns as many
+// arguments to fill them.
+func checkTranslated(t *testing.T, key string) (args []string, ok bool) {
+	t.Helper()
+	m, ok := messages[key]
+	if !ok {
+		t.Errorf("no message %q", key)
+		return nil, false
+	}
+	es, en := verbRE.FindAllString(m[0], -1), verbRE.FindAllString(m[1], -1)
+	if strings.TrimSpace(m[0]) == "" || strings.TrimSpace(m[1]) == "" || m[0] == m[1] {
+		t.Errorf("%s: not translated: %q", key, m)
+	}
+	if strings.Join(es, "") != strings.Join(en, "") || strings.Contains(strings.Join(es, ""), "%q") {
+		t.Errorf("%s: Spanish takes %v and English %v; both take the args as %%s", key, es, en)
+	}
+	args = make([]string, len(es))
+	for i := range args {
+		args[i] = fmt.Sprintf("a%d", i)
+	}
+	return args, true
+}
+
 // TestImportErrorCatalogue checks that every code of the importer's row
 // errors has a Spanish and an English message, each taking the same
 // arguments, and that the import page's entities and statuses have words.
@@ -23,21 +47,9 @@ func TestImportErrorCatalogue(t *testing.T) {
 		t.Fatalf("the importer lists only %d codes", len(codes))
 	}
 	for _, c := range codes {
-		m, ok := messages["imp.err."+string(c)]
+		args, ok := checkTranslated(t, "imp.err."+string(c))
 		if !ok {
-			t.Errorf("no message for the import error code %q", c)
 			continue
-		}
-		es, en := verbRE.FindAllString(m[0], -1), verbRE.FindAllString(m[1], -1)
-		if strings.TrimSpace(m[0]) == "" || strings.TrimSpace(m[1]) == "" || m[0] == m[1] {
-			t.Errorf("%s: not translated: %q", c, m)
-		}
-		if strings.Join(es, "") != strings.Join(en, "") || strings.Contains(strings.Join(es, ""), "%q") {
-			t.Errorf("%s: Spanish takes %v and English %v; both take the args as %%s", c, es, en)
-		}
-		args := make([]string, len(es))
-		for i := range args {
-			args[i] = fmt.Sprintf("a%d", i)
 		}
 		for _, lang := range webLangs {
 			got := rowReason(lang, rowErrorJSON{Code: string(c), Field: "amount", Args: args, Reason: "English"})
@@ -53,21 +65,9 @@ func TestImportErrorCatalogue(t *testing.T) {
 		t.Fatalf("the importer lists only %d file codes", len(fileCodes))
 	}
 	for _, c := range fileCodes {
-		m, ok := messages["imp.file."+string(c)]
+		args, ok := checkTranslated(t, "imp.file."+string(c))
 		if !ok {
-			t.Errorf("no message for the import file code %q", c)
 			continue
-		}
-		es, en := verbRE.FindAllString(m[0], -1), verbRE.FindAllString(m[1], -1)
-		if strings.TrimSpace(m[0]) == "" || strings.TrimSpace(m[1]) == "" || m[0] == m[1] {
-			t.Errorf("%s: not translated: %q", c, m)
-		}
-		if strings.Join(es, "") != strings.Join(en, "") || strings.Contains(strings.Join(es, ""), "%q") {
-			t.Errorf("%s: Spanish takes %v and English %v; both take the args as %%s", c, es, en)
-		}
-		args := make([]string, len(es))
-		for i := range args {
-			args[i] = fmt.Sprintf("a%d", i)
 		}
 		fe := &importer.FileError{File: "f.csv", Line: 1, Column: "amount", Code: c, Args: args}
 		for _, lang := range webLangs {

@@ -189,6 +189,20 @@ func (c *calc) dimField(kind, dim, name string) string {
 	return ""
 }
 
+// groupOf returns the group of a dimension value of the kind, resolved
+// once per value and kept in groups; ok is false when the query's filters
+// leave the value out.
+func (c *calc) groupOf(kind, dim string, groups map[string]string) (string, bool) {
+	grp, ok := groups[dim]
+	if !ok {
+		if grp, ok = c.pickDim(kind, dim); !ok {
+			grp = noGroup
+		}
+		groups[dim] = grp
+	}
+	return grp, grp != noGroup
+}
+
 // pickDim applies the query's filters to a row's dimension and returns its
 // group.
 func (c *calc) pickDim(kind, dim string) (string, bool) {
@@ -348,14 +362,8 @@ func (c *calc) takeAway(res cells, tl tail, kind string, groups map[string]strin
 		if byCell == nil || r.Kind != kind {
 			continue
 		}
-		grp, ok := groups[r.Dim]
+		grp, ok := c.groupOf(kind, r.Dim, groups)
 		if !ok {
-			if grp, ok = c.pickDim(kind, r.Dim); !ok {
-				grp = noGroup
-			}
-			groups[r.Dim] = grp
-		}
-		if grp == noGroup {
 			continue
 		}
 		k := cellKey{tl.piece, grp}
@@ -383,14 +391,8 @@ func (c *calc) addRows(byCell map[cellKey]*acell, rows []arow, kind string, g ru
 	block := make([]acell, 0, len(rows)) // the new cells, at most one per row
 	for i := range rows {
 		r := &rows[i]
-		grp, ok := groups[r.dim]
+		grp, ok := c.groupOf(kind, r.dim, groups)
 		if !ok {
-			if grp, ok = c.pickDim(kind, r.dim); !ok {
-				grp = noGroup
-			}
-			groups[r.dim] = grp
-		}
-		if grp == noGroup {
 			continue
 		}
 		k := cellKey{piece[gkey{g, r.start}], grp}
@@ -710,16 +712,7 @@ func fastOpen(c *calc, pipeline bool) (map[cellKey]out, bool, error) {
 	events := []string{agg.OpenIn, agg.OpenOut}
 	// The group of each dimension value, resolved once.
 	groups := map[string]string{}
-	group := func(dim string) (string, bool) {
-		grp, ok := groups[dim]
-		if !ok {
-			if grp, ok = c.pickDim(kind, dim); !ok {
-				grp = noGroup
-			}
-			groups[dim] = grp
-		}
-		return grp, grp != noGroup
-	}
+	group := func(dim string) (string, bool) { return c.groupOf(kind, dim, groups) }
 	g := c.newGrid()
 	for i, p := range c.pieces {
 		t := c.at(p)
