@@ -309,10 +309,9 @@ func (db *DB) storeAggRows(ctx context.Context, tx *sql.Tx, orgID int64, fam str
 	return nil
 }
 
-// dealSelect reads deals with their lead's fields, in dealRow order.
-const dealSelect = `SELECT d.lead_xid, c.name, ` + ownerName + `, m.name, d.amount, d.created_at, d.closed_at,
-	d.status, d.first_seen_at, l.id, l.created_at, l.channel, lcp.name, lm.name, lc.name
-	FROM deals d
+// dealJoins joins deals d to what their facts need: customer c, owner p,
+// market m, and their lead l with its campaign lcp, market lm and customer lc.
+const dealJoins = `
 	LEFT JOIN customers c ON c.id = d.customer_id
 	LEFT JOIN people p ON p.id = d.owner_id
 	LEFT JOIN markets m ON m.id = d.market_id
@@ -320,6 +319,11 @@ const dealSelect = `SELECT d.lead_xid, c.name, ` + ownerName + `, m.name, d.amou
 	LEFT JOIN campaigns lcp ON lcp.id = l.campaign_id
 	LEFT JOIN markets lm ON lm.id = l.market_id
 	LEFT JOIN customers lc ON lc.id = l.customer_id`
+
+// dealSelect reads deals with their lead's fields, in dealRow order.
+const dealSelect = `SELECT d.lead_xid, c.name, ` + ownerName + `, m.name, d.amount, d.created_at, d.closed_at,
+	d.status, d.first_seen_at, l.id, l.created_at, l.channel, lcp.name, lm.name, lc.name
+	FROM deals d` + dealJoins
 
 // dealRow holds one dealSelect row; finish makes it a deal and its lead.
 type dealRow struct {

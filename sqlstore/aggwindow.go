@@ -100,14 +100,7 @@ func (w *window) closedDeals(ctx context.Context) error {
 	rows, err := w.db.queryStmt(ctx, `SELECT d.lead_xid, c.name, `+ownerName+`, m.name, d.amount, d.created_at, d.closed_at,
 		d.status, d.first_seen_at, l.id IS NOT NULL, l.created_at, l.channel, lcp.name, lm.name, lc.name,
 		COALESCE(d.customer_id, l.customer_id), d.customer_id IS NULL
-		FROM deals d
-		LEFT JOIN customers c ON c.id = d.customer_id
-		LEFT JOIN people p ON p.id = d.owner_id
-		LEFT JOIN markets m ON m.id = d.market_id
-		LEFT JOIN leads l ON l.org_id = d.org_id AND l.external_id = d.lead_xid
-		LEFT JOIN campaigns lcp ON lcp.id = l.campaign_id
-		LEFT JOIN markets lm ON lm.id = l.market_id
-		LEFT JOIN customers lc ON lc.id = l.customer_id
+		FROM deals d`+dealJoins+`
 		WHERE d.id IN (SELECT id FROM deals WHERE org_id = ? AND status IN ('won', 'lost') AND closed_at >= ? AND closed_at <= ?)`,
 		w.org, w.f, w.t)
 	if err != nil {
