@@ -141,7 +141,11 @@ func (w *writer) putRun(ctx context.Context, e rumbo.Entity, recs []rumbo.Record
 	if err := w.insertRows(ctx, t, rows, vals, ins); err != nil {
 		return err
 	}
-	if len(upd) > 0 {
+	if w.conn != nil && w.db.d.copies() && len(upd) >= minCopy {
+		if err := w.copyUpdates(ctx, t, rows, vals, upd, old); err != nil {
+			return err
+		}
+	} else if len(upd) > 0 {
 		stmt, err := w.stmt(ctx, "UPDATE "+t.name+" SET "+strings.Join(t.cols, " = ?, ")+" = ? WHERE id = ?")
 		if err != nil {
 			return err
@@ -153,6 +157,38 @@ func (w *writer) putRun(ctx context.Context, e rumbo.Entity, recs []rumbo.Record
 		}
 	}
 	return w.aggAfter(ctx, ch)
+}
+
+// copyUpdates writes the changed rows rows[i], i in upd, on PostgreSQL in
+// three statements instead of one round trip per row (an import of 10,000
+// changed deals spent ~10 s in them): COPY into a temporary table shaped
+// like the table's columns, then one UPDATE … FROM it.
+func (w *writer) copyUpdates(ctx context.Context, t *table, rows []*row, vals [][]any, upd []int, old map[string]stored) error {
+	tmp := "rumbo_upd_" + t.name
+	cols := append([]string{"id"}, t.cols...)
+	// Dropped at commit; a second batch of the transaction empties it.
+	if _, err := w.tx.ExecContext(ctx, "CREATE TEMP TABLE IF NOT EXISTS "+tmp+" ON COMMIT DROP AS SELECT "+
+		strings.Join(cols, ", ")+" FROM "+t.name+" WITH NO DATA"); err != nil {
+		return fmt.Errorf("update %s: %w", t.name, err)
+	}
+	if _, err := w.tx.ExecContext(ctx, "TRUNCATE "+tmp); err != nil {
+		return fmt.Errorf("update %s: %w", t.name, err)
+	}
+	data := make([][]any, 0, len(upd))
+	for _, i := range upd {
+		data = append(data, append([]any{old[rows[i].xid].id}, vals[i]...))
+	}
+	if err := copyRows(ctx, w.conn, tmp, cols, pgx.CopyFromRows(data)); err != nil {
+		return fmt.Errorf("update %s: %w", t.name, err)
+	}
+	set := make([]string, len(t.cols))
+	for j, c := range t.cols {
+		set[j] = c + " = u." + c
+	}
+	if _, err := w.tx.ExecContext(ctx, "UPDATE "+t.name+" AS x SET "+strings.Join(set, ", ")+" FROM "+tmp+" AS u WHERE x.id = u.id"); err != nil {
+		return fmt.Errorf("update %s: %w", t.name, err)
+	}
+	return nil
 }
 
 // sameValues reports whether a stored row holds the values a write brings.
