@@ -37,23 +37,7 @@ func TestWritesKeepAggregates(t *testing.T) {
 		expect := 0
 		write := func(batches ...[]rumbo.Record) {
 			t.Helper()
-			err := db.Write(ctx, org.ID, rumbo.WriteOptions{Now: base.AddDate(0, 3, 0), Expect: expect}, func(w rumbo.Writer) error {
-				for _, recs := range batches {
-					outs, errs := make([]rumbo.Outcome, len(recs)), make([]error, len(recs))
-					if err := rumbo.PutAll(ctx, w, recs, outs, errs); err != nil {
-						return err
-					}
-					for i, err := range errs {
-						if err != nil {
-							return fmt.Errorf("record %d: %w", i, err)
-						}
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			putBatches(t, db, org.ID, rumbo.WriteOptions{Now: base.AddDate(0, 3, 0), Expect: expect}, batches...)
 		}
 		var leads, first []rumbo.Record
 		for i := range 40 {

@@ -34,23 +34,7 @@ func TestBatchUpdates(t *testing.T) {
 		}
 		write := func(batches ...[]rumbo.Record) {
 			t.Helper()
-			err := db.Write(ctx, org.ID, rumbo.WriteOptions{Now: base.AddDate(0, 3, 0)}, func(w rumbo.Writer) error {
-				for _, recs := range batches {
-					outs, errs := make([]rumbo.Outcome, len(recs)), make([]error, len(recs))
-					if err := rumbo.PutAll(ctx, w, recs, outs, errs); err != nil {
-						return err
-					}
-					for i, err := range errs {
-						if err != nil {
-							return fmt.Errorf("record %d: %w", i, err)
-						}
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			putBatches(t, db, org.ID, rumbo.WriteOptions{Now: base.AddDate(0, 3, 0)}, batches...)
 		}
 		write(deals(300, 0, func(i int) rumbo.Money { return rumbo.Money(100 * (i + 1)) }))
 		// Two batches of 150 changed deals each, in one transaction.

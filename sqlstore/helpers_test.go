@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -94,5 +95,29 @@ func wantFieldError(t *testing.T, err error, field, msg string) {
 	}
 	if fe.Field != field || fe.Message != msg {
 		t.Fatalf("FieldError = {%q, %q}, want {%q, %q}", fe.Field, fe.Message, field, msg)
+	}
+}
+
+// putBatches writes each batch of records with rumbo.PutAll in one write
+// transaction, failing the test on any error, of the write or of a record.
+func putBatches(t *testing.T, db *sqlstore.DB, orgID int64, opts rumbo.WriteOptions, batches ...[]rumbo.Record) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.Write(ctx, orgID, opts, func(w rumbo.Writer) error {
+		for _, recs := range batches {
+			outs, errs := make([]rumbo.Outcome, len(recs)), make([]error, len(recs))
+			if err := rumbo.PutAll(ctx, w, recs, outs, errs); err != nil {
+				return err
+			}
+			for i, err := range errs {
+				if err != nil {
+					return fmt.Errorf("record %d: %w", i, err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
