@@ -59,21 +59,21 @@ func ParsePeriod(s string, loc *time.Location) (Period, error) {
 		if err != nil {
 			return Period{}, bad
 		}
-		return PeriodOf(time.Date(y, 1, 1, 0, 0, 0, 0, loc), GrainYear, loc), nil
+		return PeriodOf(time.Date(y, 1, 1, 12, 0, 0, 0, loc), GrainYear, loc), nil
 	case len(s) == 7 && (s[5] == 'Q' || s[5] == 'q') && s[4] == '-':
 		y, err := parseYear(s[:4])
 		q := int(s[6] - '0')
 		if err != nil || q < 1 || q > 4 {
 			return Period{}, bad
 		}
-		return PeriodOf(time.Date(y, time.Month(3*q-2), 1, 0, 0, 0, 0, loc), GrainQuarter, loc), nil
+		return PeriodOf(time.Date(y, time.Month(3*q-2), 1, 12, 0, 0, 0, loc), GrainQuarter, loc), nil
 	case len(s) == 7 && s[4] == '-':
 		y, err := parseYear(s[:4])
 		m, err2 := strconv.Atoi(s[5:])
 		if err != nil || err2 != nil || m < 1 || m > 12 {
 			return Period{}, bad
 		}
-		return PeriodOf(time.Date(y, time.Month(m), 1, 0, 0, 0, 0, loc), GrainMonth, loc), nil
+		return PeriodOf(time.Date(y, time.Month(m), 1, 12, 0, 0, 0, loc), GrainMonth, loc), nil
 	case len(s) == 8 && s[4] == '-' && (s[5] == 'W' || s[5] == 'w'):
 		y, err := parseYear(s[:4])
 		w, err2 := strconv.Atoi(s[6:])
@@ -84,13 +84,14 @@ func ParsePeriod(s string, loc *time.Location) (Period, error) {
 		if yy, ww := mon.AddDate(0, 0, 3).ISOWeek(); yy != y || ww != w {
 			return Period{}, Errorf(EINVALID, "invalid period %q: %d has no week %d", s, y, w)
 		}
-		return PeriodOf(mon, GrainWeek, loc), nil
+		return PeriodOf(mon.Add(12*time.Hour), GrainWeek, loc), nil
 	case len(s) == 10:
-		d, err := time.ParseInLocation(dateLayout, s, loc)
+		d, err := time.Parse(dateLayout, s)
 		if err != nil {
 			return Period{}, bad
 		}
-		return PeriodOf(d, GrainDay, loc), nil
+		// Noon: a midnight in a daylight-saving gap would be the day before.
+		return PeriodOf(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, loc), GrainDay, loc), nil
 	}
 	return Period{}, bad
 }
@@ -145,7 +146,19 @@ func addDays(t time.Time, n int) time.Time {
 }
 
 // PeriodOf returns the period of grain g that holds the instant t, cut in loc.
+// Periods start at local midnights as time.Date gives them: where a midnight
+// falls in a daylight-saving gap (Chile, Cuba, Paraguay), an hour early, on
+// the day before, whose last hour then belongs to the next period.
 func PeriodOf(t time.Time, g Grain, loc *time.Location) Period {
+	p := periodOfDate(t, g, loc)
+	if !t.Before(p.End) { // that last hour
+		return periodOfDate(p.End.Add(2*time.Hour), g, loc)
+	}
+	return p
+}
+
+// periodOfDate returns the period of grain g that holds t's local date.
+func periodOfDate(t time.Time, g Grain, loc *time.Location) Period {
 	t = t.In(loc)
 	y, m, d := t.Date()
 	var start, end time.Time
@@ -174,7 +187,9 @@ func PeriodOf(t time.Time, g Grain, loc *time.Location) Period {
 		g = GrainDay
 		start = time.Date(y, m, d, 0, 0, 0, 0, loc)
 		end = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
-		label = start.Format(dateLayout)
+		// From the date, not from start: a midnight in a daylight-saving
+		// gap starts the day an hour early, on the day before.
+		label = fmt.Sprintf("%04d-%02d-%02d", y, int(m), d)
 	}
 	return Period{Start: start, End: end, Grain: g, Label: label}
 }

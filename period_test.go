@@ -253,3 +253,41 @@ func TestParseGrain(t *testing.T) {
 		t.Errorf("ParseGrain(fortnight) error = %v", err)
 	}
 }
+
+// TestPeriodOfMidnightGap: in Chile daylight saving time starts at midnight,
+// so 2024-09-08 starts at 23:00 on the 7th (time.Date's choice); its label
+// is still its own date, and labels parse back to the same period.
+func TestPeriodOfMidnightGap(t *testing.T) {
+	loc := mustLoc(t, "America/Santiago")
+	at := time.Date(2024, 9, 8, 10, 0, 0, 0, loc)
+	p := PeriodOf(at, GrainDay, loc)
+	if p.Label != "2024-09-08" || !p.Contains(at) {
+		t.Fatalf("day of %v: %q [%v, %v)", at, p.Label, p.Start, p.End)
+	}
+	before := PeriodOf(at.AddDate(0, 0, -1), GrainDay, loc)
+	if before.Label != "2024-09-07" || !before.End.Equal(p.Start) {
+		t.Fatalf("day before: %q [%v, %v), then %v", before.Label, before.Start, before.End, p.Start)
+	}
+	back, err := ParsePeriod(p.Label, loc)
+	if err != nil || !back.Start.Equal(p.Start) || !back.End.Equal(p.End) {
+		t.Fatalf("label %q parses to %v, %v", p.Label, back, err)
+	}
+}
+
+// TestSplitMidnightGap splits a Chilean week whose Sunday starts in a
+// daylight-saving gap: seven days, each holding its own hours.
+func TestSplitMidnightGap(t *testing.T) {
+	loc := mustLoc(t, "America/Santiago")
+	week, err := ParsePeriod("2024-W36", loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := week.Split(GrainDay)
+	if len(days) != 7 || days[6].Label != "2024-09-08" || !days[6].End.Equal(week.End) {
+		t.Fatalf("2024-W36 split in %d days: %v", len(days), days)
+	}
+	last := time.Date(2024, 9, 7, 23, 30, 0, 0, loc) // after the 8th's start
+	if p := PeriodOf(last, GrainDay, loc); p.Label != "2024-09-08" || !p.Contains(last) {
+		t.Fatalf("day of %v: %s [%v, %v)", last, p.Label, p.Start, p.End)
+	}
+}
