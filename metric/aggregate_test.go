@@ -29,6 +29,7 @@ type world struct {
 	r    *rand.Rand
 	loc  *time.Location
 	base time.Time // start of the history
+	dst  time.Time // noon before a daylight-saving change
 	now  time.Time
 	live map[rumbo.Entity]map[string]bool // external ids stored
 }
@@ -46,7 +47,7 @@ var (
 func (w *world) pick(list []string) string { return list[w.r.IntN(len(list))] }
 
 // at returns a random instant of the history, often near a local midnight,
-// the DST change of 29 March 2026 or now.
+// a daylight-saving change or now.
 func (w *world) at() time.Time {
 	switch w.r.IntN(6) {
 	case 0: // a minute around a local midnight
@@ -55,7 +56,7 @@ func (w *world) at() time.Time {
 	case 1: // today, before or after now
 		return w.now.Add(time.Duration(w.r.IntN(20*3600)-10*3600) * time.Second).Truncate(time.Second)
 	case 2: // around the DST change
-		return time.Date(2026, 3, 28, 12, 0, 0, 0, w.loc).Add(time.Duration(w.r.IntN(48*3600)) * time.Second)
+		return w.dst.Add(time.Duration(w.r.IntN(48*3600)) * time.Second)
 	}
 	return w.base.Add(time.Duration(w.r.Int64N(int64(200 * 24 * time.Hour)))).Truncate(time.Second)
 }
@@ -166,6 +167,8 @@ func propQueries(t *testing.T, loc *time.Location, now time.Time) []metric.Query
 		metric.Query{Period: per("2026-Q1"), Grain: rumbo.GrainWeek},
 		metric.Query{Period: per("2026-Q1"), Grain: rumbo.GrainMonth, By: "owner"},
 		metric.Query{Period: per("2026-03"), Grain: rumbo.GrainDay},
+		metric.Query{Period: per("2025-09"), Grain: rumbo.GrainDay},
+		metric.Query{Period: per("2025-Q3"), By: "owner"},
 		metric.Query{Period: per("2025"), Grain: rumbo.GrainQuarter, By: "campaign"},
 		metric.Query{Period: per("2026-02-10..2026-03-31"), Grain: rumbo.GrainWeek},
 		metric.Query{Period: per("2025-10-06..2026-03-29")},
@@ -193,21 +196,27 @@ func propQueries(t *testing.T, loc *time.Location, now time.Time) []metric.Query
 func TestAggregatesEqualRawRecords(t *testing.T) {
 	sqlstoretest.ForEachDB(t, func(t *testing.T, db *sqlstore.DB) {
 		for seed := uint64(1); seed <= 3; seed++ {
-			t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { checkAggregates(t, db, seed) })
+			t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { checkAggregates(t, db, seed, "Europe/Madrid") })
 		}
+		// Chile starts daylight saving time at midnight: on 7 September
+		// 2025 the day starts at 23:00 on the 6th (time.Date's choice).
+		t.Run("Santiago", func(t *testing.T) { checkAggregates(t, db, 4, "America/Santiago") })
 	})
 }
 
-func checkAggregates(t *testing.T, db *sqlstore.DB, seed uint64) {
+func checkAggregates(t *testing.T, db *sqlstore.DB, seed uint64, zone string) {
 	ctx := context.Background()
-	org := &rumbo.Org{Slug: fmt.Sprint("prop", seed)}
+	org := &rumbo.Org{Slug: fmt.Sprint("prop", seed), TimeZone: zone}
 	if err := db.CreateOrg(ctx, org); err != nil {
 		t.Fatal(err)
 	}
 	loc, _ := org.Location()
 	now := time.Date(2026, 3, 15, 12, 30, 0, 0, time.UTC)
 	w := &world{r: rand.New(rand.NewPCG(seed, 7)), loc: loc, base: time.Date(2025, 9, 20, 0, 0, 0, 0, loc), now: now,
-		live: map[rumbo.Entity]map[string]bool{}}
+		dst: time.Date(2026, 3, 28, 12, 0, 0, 0, loc), live: map[rumbo.Entity]map[string]bool{}}
+	if zone == "America/Santiago" {
+		w.base, w.dst = time.Date(2025, 8, 20, 0, 0, 0, 0, loc), time.Date(2025, 9, 6, 12, 0, 0, 0, loc)
+	}
 	clock := func() time.Time { return now }
 	fast := metric.New(db, clock)
 	raw := fast.Raw()

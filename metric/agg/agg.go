@@ -15,6 +15,7 @@ package agg
 import (
 	"encoding/binary"
 	"errors"
+	"math"
 	"sort"
 	"time"
 
@@ -132,6 +133,26 @@ func Siblings(m string) []string {
 
 var measureOrder = []string{Won, WonAmt, Lost, Cycle, Recur, Attr, OpenIn, OpenOut, Leads, Cohort, Conv, Acts, Sent, CSAT, Resp}
 
+// Indexes of the measures in measureOrder: what the fact functions pass to
+// add, so that placing a fact looks no string up.
+const (
+	mWon = iota
+	mWonAmt
+	mLost
+	mCycle
+	mRecur
+	mAttr
+	mOpenIn
+	mOpenOut
+	mLeads
+	mCohort
+	mConv
+	mActs
+	mSent
+	mCSAT
+	mResp
+)
+
 // FamilyOf returns the family of a measure.
 func FamilyOf(m string) string { return measures[m].family }
 
@@ -204,26 +225,126 @@ type Query struct {
 	NoHist   bool // leave the histograms out
 }
 
-// dims are the dimension values of one fact, by kind.
-type dims struct {
-	owner, market, cc, typ string
-}
+// dims are the dimension values of one fact, interned by the builder
+// (Builder.intern), indexed like Kinds: the total's is always 0, "".
+type dims [5]int32
+
+// Indexes of the kinds in Kinds and dims.
+const (
+	kTotal = iota
+	kOwner
+	kMarket
+	kCC
+	kType
+)
 
 // grainsAll lists the grains in Builder order.
 var grainsAll = [...]rumbo.Grain{rumbo.GrainDay, rumbo.GrainWeek, rumbo.GrainMonth, rumbo.GrainQuarter, rumbo.GrainYear}
 
-// Builder accumulates the facts of records into cells.
+// Builder accumulates the facts of records into cells. A cell is found by
+// index, not hashed: the builder keeps, per slot and dimension value, the
+// series of its cells by period number (see periods), and dimension values
+// are interned. Placing the facts of a won deal touches about forty cells;
+// with a map of cells keyed by strings that was most of an import's rebuild.
 type Builder struct {
 	sign   int64 // 1 adds facts, -1 removes them (incremental updates)
 	loc    *time.Location
-	cells  map[cellKey]*Cell
-	starts map[int64][6]int64 // local midnight (Unix) → start of each grain, then the day of the month from 0
-	day    map[int64][2]int64 // cache: UTC hour → the local day [start, end) last seen in it
+	series [][]series          // by slot, then interned dimension value
+	starts map[int64]periods   // local midnight (Unix) → the periods holding that day
+	day    map[int64][3]int64  // cache: UTC hour → the local day last seen in it: start, end, date (see localDay)
+	ids    map[string]int32    // dimension value → its index in names
+	names  []string            // interned dimension values; names[0] is ""
+	ccs    map[[2]string]int32 // channel and campaign → the interned CC
+	last   struct {            // cache: the instant last placed and its periods
+		at int64
+		p  periods
+	}
+}
+
+// periods are the periods of each grain (grainsAll order) holding one day:
+// their starts (Unix seconds) and numbers (consecutive periods have
+// consecutive numbers), and the day of the month from 0.
+type periods struct {
+	start [len(grainsAll)]int64
+	num   [len(grainsAll)]int32
+	mday  int64
+}
+
+// cell is a Builder's cell. The per-day deltas of open-deal events (a
+// month's Hist, see Cell) are counted in days, 3 per day of the month,
+// and moved into Hist by Rows.
+type cell struct {
+	Cell
+	start int64 // the period's start, set when a fact lands
+	days  []int64
+}
+
+// series holds the cells of one slot and dimension value: cells[i] is
+// period number base+i.
+type series struct {
+	base  int32
+	cells []cell
+}
+
+// at returns the cell of period number n, growing the series to hold it.
+func (s *series) at(n int32) *cell {
+	if s.cells == nil {
+		s.base, s.cells = n, make([]cell, 1, 8)
+	}
+	if n < s.base || n >= s.base+int32(len(s.cells)) {
+		lo, hi := min(s.base, n), max(s.base+int32(len(s.cells)), n+1)
+		pad := (hi-lo)/2 + 4
+		if n < s.base {
+			lo -= pad
+		} else {
+			hi += pad
+		}
+		cells := make([]cell, hi-lo)
+		copy(cells[s.base-lo:], s.cells)
+		s.base, s.cells = lo, cells
+	}
+	return &s.cells[n-s.base]
 }
 
 // NewBuilder returns an empty builder cutting periods in loc.
 func NewBuilder(loc *time.Location) *Builder {
-	return &Builder{sign: 1, loc: loc, cells: map[cellKey]*Cell{}, starts: map[int64][6]int64{}, day: map[int64][2]int64{}}
+	b := &Builder{sign: 1, loc: loc, series: make([][]series, len(slots)), starts: map[int64]periods{},
+		day: map[int64][3]int64{}, ids: map[string]int32{"": 0}, names: []string{""}, ccs: map[[2]string]int32{}}
+	b.last.at = math.MinInt64
+	return b
+}
+
+// cellAt returns the cell of slot si, interned dimension dim and period
+// number n.
+func (b *Builder) cellAt(si, dim, n int32) *cell {
+	ss := b.series[si]
+	if int(dim) >= len(ss) {
+		ss = append(ss, make([]series, int(dim)+1-len(ss))...)
+		b.series[si] = ss
+	}
+	return ss[dim].at(n)
+}
+
+// intern returns the index of the dimension value s in b.names.
+func (b *Builder) intern(s string) int32 {
+	if id, ok := b.ids[s]; ok {
+		return id
+	}
+	id := int32(len(b.names))
+	b.names = append(b.names, s)
+	b.ids[s] = id
+	return id
+}
+
+// cc returns the interned CC(channel, campaign).
+func (b *Builder) cc(channel, campaign string) int32 {
+	k := [2]string{channel, campaign}
+	if id, ok := b.ccs[k]; ok {
+		return id
+	}
+	id := b.intern(CC(channel, campaign))
+	b.ccs[k] = id
+	return id
 }
 
 // Remove makes the fact functions called next subtract their facts (true)
@@ -242,36 +363,57 @@ func (b *Builder) Remove(remove bool) {
 // Months, quarters and years are added up from the days or months kept.
 // Open-deal events keep their per-day deltas in month rows only.
 func (b *Builder) Rows() []Row {
-	coarse := map[cellKey]*Cell{}
-	for k, c := range b.cells {
-		sl := &slots[k.slot]
-		if len(sl.derive) == 0 {
-			continue
+	coarse := make([][]series, len(slots))
+	var out []Row
+	row := func(si int32, dim int32, c *Cell, start int64) {
+		if !c.Zero() {
+			sl := &slots[si]
+			out = append(out, Row{Key{Measure: sl.measure, Grain: sl.grain, Start: start, Kind: sl.kind, Dim: b.names[dim]}, *c})
 		}
-		starts := b.startsOf(time.Unix(k.start, 0))
-		for _, di := range sl.derive {
-			dk := cellKey{di, starts[slots[di].gi], k.dim}
-			dc := coarse[dk]
-			if dc == nil {
-				dc = &Cell{}
-				coarse[dk] = dc
-			}
-			dc.N += c.N
-			dc.S += c.S
-			dc.M += c.M
-			if !sl.events {
-				for v, n := range c.Hist {
-					dc.hist(v, n)
+	}
+	for si, ss := range b.series {
+		sl := &slots[si]
+		for dim := range ss {
+			for i := range ss[dim].cells {
+				c := &ss[dim].cells[i]
+				for k, v := range c.days {
+					c.hist(int64(k), v)
+				}
+				c.days = nil
+				if c.Zero() {
+					continue
+				}
+				row(int32(si), int32(dim), &c.Cell, c.start)
+				if len(sl.derive) == 0 {
+					continue
+				}
+				ps := b.periodsOf(time.Unix(c.start, 0))
+				for _, di := range sl.derive {
+					cs := coarse[di]
+					if dim >= len(cs) {
+						cs = append(cs, make([]series, dim+1-len(cs))...)
+						coarse[di] = cs
+					}
+					gi := slots[di].gi
+					dc := cs[dim].at(ps.num[gi])
+					dc.start = ps.start[gi]
+					dc.N += c.N
+					dc.S += c.S
+					dc.M += c.M
+					if !sl.events {
+						for v, n := range c.Hist {
+							dc.hist(v, n)
+						}
+					}
 				}
 			}
 		}
 	}
-	out := make([]Row, 0, len(b.cells)+len(coarse))
-	for _, cells := range [2]map[cellKey]*Cell{b.cells, coarse} {
-		for k, c := range cells {
-			if !c.Zero() {
-				sl := &slots[k.slot]
-				out = append(out, Row{Key{Measure: sl.measure, Grain: sl.grain, Start: k.start, Kind: sl.kind, Dim: k.dim}, *c})
+	for si, ss := range coarse {
+		for dim := range ss {
+			for i := range ss[dim].cells {
+				c := &ss[dim].cells[i]
+				row(int32(si), int32(dim), &c.Cell, c.start)
 			}
 		}
 	}
@@ -282,9 +424,6 @@ func (b *Builder) Rows() []Row {
 // Zero reports whether the cell holds nothing: an aggregate row that a
 // delta brought to zero is deleted.
 func (c *Cell) Zero() bool { return c.N == 0 && c.S == 0 && c.M == 0 && len(c.Hist) == 0 }
-
-// Len returns the number of cells.
-func (b *Builder) Len() int { return len(b.cells) }
 
 func (k Key) less(o Key) bool {
 	if k.Measure != o.Measure {
@@ -302,38 +441,70 @@ func (k Key) less(o Key) bool {
 	return k.Dim < o.Dim
 }
 
-// midnight returns the Unix time of the local midnight starting t's day.
-func (b *Builder) midnight(t time.Time) int64 {
+// localDay returns the day period holding t as rumbo.PeriodOf cuts days,
+// [time.Date(y, m, d), time.Date(y, m, d+1)): its start and its date,
+// packed as y·10⁴ + m·10² + d. Where a midnight falls in a daylight-saving
+// gap (Chile, Cuba, Paraguay), time.Date puts it an hour early, on the day
+// before: that hour then belongs to the next day, as in reads of raw
+// records by period.
+func (b *Builder) localDay(t time.Time) (start, date int64) {
 	u := t.Unix()
 	slot := u - ((u%3600)+3600)%3600
 	if d, ok := b.day[slot]; ok && u >= d[0] && u < d[1] {
-		return d[0]
+		return d[0], d[2]
 	}
 	y, mo, dd := t.In(b.loc).Date()
 	m := time.Date(y, mo, dd, 0, 0, 0, 0, b.loc).Unix()
-	next := time.Date(y, mo, dd+1, 0, 0, 0, 0, b.loc).Unix()
+	next := time.Date(y, mo, dd+1, 0, 0, 0, 0, b.loc)
+	if u >= next.Unix() { // the hour before a midnight in a gap
+		y, mo, dd = time.Date(y, mo, dd+1, 12, 0, 0, 0, b.loc).Date()
+		m, next = next.Unix(), time.Date(y, mo, dd+1, 0, 0, 0, 0, b.loc)
+	}
+	date = int64(y)*10000 + int64(mo)*100 + int64(dd)
 	if len(b.day) > 1<<16 {
 		clear(b.day)
 	}
-	b.day[slot] = [2]int64{m, next}
-	return m
+	b.day[slot] = [3]int64{m, next.Unix(), date}
+	return m, date
 }
 
-// startsOf returns the start of the day, week, month, quarter and year
-// holding t, as Unix seconds, followed by the day of the month from 0.
-func (b *Builder) startsOf(t time.Time) [6]int64 {
-	mid := b.midnight(t)
-	if s, ok := b.starts[mid]; ok {
-		return s
+// periodsOf returns the periods holding t's local day.
+func (b *Builder) periodsOf(t time.Time) periods {
+	if u := t.Unix(); u == b.last.at {
+		return b.last.p
 	}
-	lt := time.Unix(mid, 0).In(b.loc)
-	var s [6]int64
-	for i, g := range grainsAll {
-		s[i] = rumbo.PeriodOf(lt, g, b.loc).Start.Unix()
+	mid, date := b.localDay(t)
+	p, ok := b.starts[mid]
+	if !ok {
+		// Noon of the day: its date is the day's, whatever the gaps.
+		noon := time.Date(int(date/10000), time.Month(date/100%100), int(date%100), 12, 0, 0, 0, b.loc)
+		for i, g := range grainsAll {
+			p.start[i] = rumbo.PeriodOf(noon, g, b.loc).Start.Unix()
+		}
+		p.num = periodNumbers(noon)
+		p.mday = int64(noon.Day() - 1)
+		b.starts[mid] = p
 	}
-	s[5] = int64(lt.Day() - 1)
-	b.starts[mid] = s
-	return s
+	b.last.at, b.last.p = t.Unix(), p
+	return p
+}
+
+// periodNumbers numbers the periods of each grain holding lt, from lt's
+// local date as rumbo.PeriodOf cuts them (not from their starts: where a
+// midnight falls in a daylight-saving gap, a start lies on the day
+// before): consecutive periods get consecutive numbers.
+func periodNumbers(lt time.Time) (n [len(grainsAll)]int32) {
+	y, m, d := lt.Date()
+	days := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400 // since 1970-01-01
+	// ISO weeks run from Monday, and Mondays are 7k+4 (1970-01-05 was
+	// one): days 7k+4 … 7k+10 make week k, floored before 1970.
+	w := days - 4
+	if w < 0 {
+		w -= 6
+	}
+	n[0], n[1] = int32(days), int32(w/7)
+	n[2], n[3], n[4] = int32(y*12+int(m)-1), int32(y*4+(int(m)-1)/3), int32(y)
+	return n
 }
 
 // slot is one measure at one grain and kind: where a fact lands, but for
@@ -346,29 +517,24 @@ type slot struct {
 	grain   rumbo.Grain
 	gi      int // index in grainsAll
 	kind    string
+	ki      int // index of kind in Kinds and dims
 	events  bool
 	derive  []int32 // coarser slots made of this one's cells
 }
 
-// cellKey is a Builder's key: a slot (index in slots), a start, a value.
-type cellKey struct {
-	slot  int32
-	start int64
-	dim   string
-}
-
-// slots lists every slot; plans the kept slots of each measure, in add order.
-var slots, plans = func() ([]slot, map[string][]int32) {
+// slots lists every slot; plans the kept slots of each measure (by index in
+// measureOrder), in add order.
+var slots, plans = func() ([]slot, [][]int32) {
 	var all []slot
-	plans := map[string][]int32{}
-	for _, m := range measureOrder {
+	plans := make([][]int32, len(measureOrder))
+	for mi, m := range measureOrder {
 		spec := measures[m]
 		for _, kind := range spec.kinds {
 			idx := map[rumbo.Grain]int32{}
 			for gi, g := range grainsAll {
 				if HasGrain(m, g, kind) {
 					idx[g] = int32(len(all))
-					all = append(all, slot{measure: m, grain: g, gi: gi, kind: kind, events: spec.events})
+					all = append(all, slot{measure: m, grain: g, gi: gi, kind: kind, ki: kindIndex(kind), events: spec.events})
 				}
 			}
 			// Years and quarters from months, months from days: all or none
@@ -392,7 +558,7 @@ var slots, plans = func() ([]slot, map[string][]int32) {
 			}
 			for _, g := range kept {
 				if i, ok := idx[g]; ok {
-					plans[m] = append(plans[m], i)
+					plans[mi] = append(plans[mi], i)
 				}
 			}
 		}
@@ -400,36 +566,35 @@ var slots, plans = func() ([]slot, map[string][]int32) {
 	return all, plans
 }()
 
-// add places one fact of measure m at instant t for the dims.
-func (b *Builder) add(m string, t time.Time, d dims, n, s, miss int64, hist bool, v int64) {
-	starts := b.startsOf(t)
+// kindIndex returns the index of kind in Kinds.
+func kindIndex(kind string) int {
+	for i, k := range Kinds {
+		if k == kind {
+			return i
+		}
+	}
+	panic("agg: unknown kind " + kind)
+}
+
+// add places one fact of measure m (an index in measureOrder) at instant t
+// for the dims.
+func (b *Builder) add(m int, t time.Time, d *dims, n, s, miss int64, hist bool, v int64) {
+	ps := b.periodsOf(t)
 	for _, si := range plans[m] {
 		sl := &slots[si]
-		dim := ""
-		switch sl.kind {
-		case KindOwner:
-			dim = d.owner
-		case KindMarket:
-			dim = d.market
-		case KindCC:
-			dim = d.cc
-		case KindType:
-			dim = d.typ
-		}
-		k := cellKey{si, starts[sl.gi], dim}
-		c := b.cells[k]
-		if c == nil {
-			c = &Cell{}
-			b.cells[k] = c
-		}
+		c := b.cellAt(si, d[sl.ki], ps.num[sl.gi])
+		c.start = ps.start[sl.gi]
 		c.N += n * b.sign
 		c.S += s * b.sign
 		c.M += miss * b.sign
 		if sl.events && sl.grain == rumbo.GrainMonth {
-			day := starts[5]
-			c.hist(3*day, n*b.sign)
-			c.hist(3*day+1, s*b.sign)
-			c.hist(3*day+2, miss*b.sign)
+			if c.days == nil {
+				c.days = make([]int64, 3*31)
+			}
+			day := ps.mday
+			c.days[3*day] += n * b.sign
+			c.days[3*day+1] += s * b.sign
+			c.days[3*day+2] += miss * b.sign
 		} else if hist {
 			c.hist(v, b.sign)
 		}

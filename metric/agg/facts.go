@@ -34,6 +34,23 @@ func DealDims(x *rumbo.Deal, l *DealLead) (market, cc string) {
 	return market, cc
 }
 
+// dealDims returns the interned dimensions of a deal (see DealDims).
+func (b *Builder) dealDims(x *rumbo.Deal, l *DealLead) dims {
+	var d dims
+	d[kOwner] = b.intern(x.Owner)
+	market := x.Market
+	if l != nil {
+		if market == "" {
+			market = l.Market
+		}
+		d[kCC] = b.cc(l.Channel, l.Campaign)
+	} else {
+		d[kCC] = b.intern(NoLead)
+	}
+	d[kMarket] = b.intern(market)
+	return d
+}
+
 // DealCustomer returns the customer a deal counts for: its own, else its
 // lead's company.
 func DealCustomer(x *rumbo.Deal, l *DealLead) string {
@@ -46,8 +63,7 @@ func DealCustomer(x *rumbo.Deal, l *DealLead) string {
 // Deal adds the facts of one deal. firstWon is the closed_at of the first
 // won deal of the deal's customer (zero when none).
 func (b *Builder) Deal(x *rumbo.Deal, l *DealLead, firstWon time.Time) {
-	market, cc := DealDims(x, l)
-	d := dims{owner: x.Owner, market: market, cc: cc}
+	d := b.dealDims(x, l)
 	closed := !x.ClosedAt.IsZero()
 	var amt int64
 	if x.Amount != nil {
@@ -55,11 +71,11 @@ func (b *Builder) Deal(x *rumbo.Deal, l *DealLead, firstWon time.Time) {
 	}
 	switch {
 	case x.Status == rumbo.DealWon && closed:
-		b.add(Won, x.ClosedAt, d, 1, amt, 0, false, 0)
+		b.add(mWon, x.ClosedAt, &d, 1, amt, 0, false, 0)
 		if x.Amount != nil {
-			b.add(WonAmt, x.ClosedAt, d, 1, amt, 0, true, amt)
+			b.add(mWonAmt, x.ClosedAt, &d, 1, amt, 0, true, amt)
 			if l != nil && l.Campaign != "" {
-				b.add(Attr, x.ClosedAt, d, 1, amt, 0, false, 0)
+				b.add(mAttr, x.ClosedAt, &d, 1, amt, 0, false, 0)
 			}
 		}
 		start := x.CreatedAt
@@ -68,13 +84,13 @@ func (b *Builder) Deal(x *rumbo.Deal, l *DealLead, firstWon time.Time) {
 		}
 		if !start.IsZero() {
 			days := int64(rumbo.CalendarDays(start, x.ClosedAt, b.loc))
-			b.add(Cycle, x.ClosedAt, d, 1, days, 0, true, days)
+			b.add(mCycle, x.ClosedAt, &d, 1, days, 0, true, days)
 		}
-		b.recur(x, l, d, amt, firstWon)
+		b.recur(x, l, &d, amt, firstWon)
 	case x.Status == rumbo.DealLost && closed:
-		b.add(Lost, x.ClosedAt, d, 1, 0, 0, false, 0)
+		b.add(mLost, x.ClosedAt, &d, 1, 0, 0, false, 0)
 	}
-	b.OpenEvents(x, l, time.Time{}, time.Time{})
+	b.openEvents(x, &d, time.Time{}, time.Time{})
 }
 
 // DealRecur adds the one fact of a deal that depends on its customer's
@@ -83,19 +99,19 @@ func (b *Builder) DealRecur(x *rumbo.Deal, l *DealLead, firstWon time.Time) {
 	if x.Status != rumbo.DealWon || x.ClosedAt.IsZero() {
 		return
 	}
-	market, cc := DealDims(x, l)
 	var amt int64
 	if x.Amount != nil {
 		amt = int64(*x.Amount)
 	}
-	b.recur(x, l, dims{owner: x.Owner, market: market, cc: cc}, amt, firstWon)
+	d := b.dealDims(x, l)
+	b.recur(x, l, &d, amt, firstWon)
 }
 
 // recur adds a won deal's recurring revenue when its customer had won
 // before.
-func (b *Builder) recur(x *rumbo.Deal, l *DealLead, d dims, amt int64, firstWon time.Time) {
+func (b *Builder) recur(x *rumbo.Deal, l *DealLead, d *dims, amt int64, firstWon time.Time) {
 	if c := DealCustomer(x, l); c != "" && !firstWon.IsZero() && firstWon.Before(x.ClosedAt) {
-		b.add(Recur, x.ClosedAt, d, 1, amt, 0, false, 0)
+		b.add(mRecur, x.ClosedAt, d, 1, amt, 0, false, 0)
 	}
 }
 
@@ -104,8 +120,11 @@ func (b *Builder) recur(x *rumbo.Deal, l *DealLead, d dims, amt int64, firstWon 
 // being open (closed_at, or its appearance if that is later). With from
 // and to set, only the events at instants in [from, to] are added.
 func (b *Builder) OpenEvents(x *rumbo.Deal, l *DealLead, from, to time.Time) {
-	market, cc := DealDims(x, l)
-	d := dims{owner: x.Owner, market: market, cc: cc}
+	d := b.dealDims(x, l)
+	b.openEvents(x, &d, from, to)
+}
+
+func (b *Builder) openEvents(x *rumbo.Deal, d *dims, from, to time.Time) {
 	opened := x.CreatedAt
 	if opened.IsZero() {
 		opened = x.FirstSeenAt
@@ -122,7 +141,7 @@ func (b *Builder) OpenEvents(x *rumbo.Deal, l *DealLead, from, to time.Time) {
 		return // never open
 	}
 	if in(opened) {
-		b.add(OpenIn, opened, d, 1, amt, miss, false, 0)
+		b.add(mOpenIn, opened, d, 1, amt, miss, false, 0)
 	}
 	if x.Status == rumbo.DealWon || x.Status == rumbo.DealLost {
 		out := x.ClosedAt
@@ -130,7 +149,7 @@ func (b *Builder) OpenEvents(x *rumbo.Deal, l *DealLead, from, to time.Time) {
 			out = opened
 		}
 		if in(out) {
-			b.add(OpenOut, out, d, 1, amt, miss, false, 0)
+			b.add(mOpenOut, out, d, 1, amt, miss, false, 0)
 		}
 	}
 }
@@ -138,33 +157,36 @@ func (b *Builder) OpenEvents(x *rumbo.Deal, l *DealLead, from, to time.Time) {
 // Lead adds the facts of one lead; firstWon is the closed_at of its first
 // won deal (zero when none).
 func (b *Builder) Lead(l *rumbo.Lead, firstWon time.Time) {
-	d := dims{owner: l.Owner, market: l.Market, cc: CC(l.Channel, l.Campaign)}
+	var d dims
+	d[kOwner], d[kMarket], d[kCC] = b.intern(l.Owner), b.intern(l.Market), b.cc(l.Channel, l.Campaign)
 	if !l.CreatedAt.IsZero() {
-		b.add(Leads, l.CreatedAt, d, 1, 0, 0, false, 0)
+		b.add(mLeads, l.CreatedAt, &d, 1, 0, 0, false, 0)
 		if !firstWon.IsZero() && !firstWon.After(l.CreatedAt.In(b.loc).AddDate(0, 0, CohortDays)) {
-			b.add(Cohort, l.CreatedAt, d, 1, 0, 0, false, 0)
+			b.add(mCohort, l.CreatedAt, &d, 1, 0, 0, false, 0)
 		}
 	}
 	if !firstWon.IsZero() {
-		b.add(Conv, firstWon, d, 1, 0, 0, false, 0)
+		b.add(mConv, firstWon, &d, 1, 0, 0, false, 0)
 	}
 }
 
 // Activity adds the facts of one activity.
 func (b *Builder) Activity(a *rumbo.Activity) {
 	if !a.At.IsZero() {
-		b.add(Acts, a.At, dims{owner: a.Owner, typ: a.Type}, 1, 0, 0, false, 0)
+		var d dims
+		d[kOwner], d[kType] = b.intern(a.Owner), b.intern(a.Type)
+		b.add(mActs, a.At, &d, 1, 0, 0, false, 0)
 	}
 }
 
 // Survey adds the facts of one survey.
 func (b *Builder) Survey(s *rumbo.Survey) {
 	if !s.SentAt.IsZero() {
-		b.add(Sent, s.SentAt, dims{}, 1, 0, 0, false, 0)
+		b.add(mSent, s.SentAt, &dims{}, 1, 0, 0, false, 0)
 	}
 	if s.Score != nil && (s.Scale == "" || s.Scale == rumbo.ScaleCSAT) && !s.AnsweredAt.IsZero() {
 		v := int64(*s.Score)
-		b.add(CSAT, s.AnsweredAt, dims{}, 1, v, 0, true, v)
+		b.add(mCSAT, s.AnsweredAt, &dims{}, 1, v, 0, true, v)
 	}
 }
 
@@ -175,5 +197,5 @@ func (b *Builder) Inquiry(q *rumbo.Inquiry) {
 		return
 	}
 	secs := q.FirstResponseAt.Unix() - q.ReceivedAt.Unix()
-	b.add(Resp, q.ReceivedAt, dims{}, 1, secs, 0, true, secs)
+	b.add(mResp, q.ReceivedAt, &dims{}, 1, secs, 0, true, secs)
 }

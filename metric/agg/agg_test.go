@@ -1,0 +1,155 @@
+package agg
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/rumbo-app/rumbo"
+)
+
+// testDeals returns n deals spread over three years, with leads for most.
+func testDeals(n int) ([]rumbo.Deal, []*DealLead, []time.Time) {
+	r := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)
+	ds, ls, fw := make([]rumbo.Deal, n), make([]*DealLead, n), make([]time.Time, n)
+	for i := range ds {
+		created := base.Add(time.Duration(r.IntN(3*365*24)) * time.Hour)
+		d := rumbo.Deal{Owner: fmt.Sprintf("Rep %d", r.IntN(200)), Market: fmt.Sprintf("Market %d", r.IntN(10)),
+			Customer: fmt.Sprint(r.IntN(n / 3)), CreatedAt: created, Status: rumbo.DealOpen}
+		if r.IntN(10) > 0 {
+			m := rumbo.Money(r.IntN(1_000_000) * 100)
+			d.Amount = &m
+		}
+		switch r.IntN(3) {
+		case 0:
+			d.Status, d.ClosedAt = rumbo.DealWon, created.Add(time.Duration(r.IntN(90*24))*time.Hour)
+			fw[i] = created.Add(-24 * time.Hour)
+		case 1:
+			d.Status, d.ClosedAt = rumbo.DealLost, created.Add(time.Duration(r.IntN(90*24))*time.Hour)
+		}
+		if r.IntN(5) > 0 {
+			d.Lead = fmt.Sprint("L", i)
+			ls[i] = &DealLead{CreatedAt: created.Add(-72 * time.Hour), Channel: fmt.Sprint("ch", r.IntN(6)),
+				Campaign: fmt.Sprint("Campaign ", r.IntN(40)), Company: d.Customer}
+		}
+		ds[i] = d
+	}
+	return ds, ls, fw
+}
+
+// BenchmarkBuilderDeal measures the facts of one deal, the builder's part
+// of rebuilding the deal family at import.
+func BenchmarkBuilderDeal(b *testing.B) {
+	ds, ls, fw := testDeals(100_000)
+	loc, _ := time.LoadLocation("Europe/Madrid")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; {
+		bd := NewBuilder(loc)
+		for j := range ds {
+			if i == b.N {
+				break
+			}
+			bd.Deal(&ds[j], ls[j], fw[j])
+			i++
+		}
+	}
+}
+
+// TestMeasureIndexes checks the measure index constants against
+// measureOrder: a shifted constant would file facts under another measure.
+func TestMeasureIndexes(t *testing.T) {
+	want := map[int]string{mWon: Won, mWonAmt: WonAmt, mLost: Lost, mCycle: Cycle, mRecur: Recur, mAttr: Attr,
+		mOpenIn: OpenIn, mOpenOut: OpenOut, mLeads: Leads, mCohort: Cohort, mConv: Conv, mActs: Acts, mSent: Sent,
+		mCSAT: CSAT, mResp: Resp}
+	if len(want) != len(measureOrder) {
+		t.Fatalf("%d measure indexes for %d measures", len(want), len(measureOrder))
+	}
+	for i, m := range want {
+		if measureOrder[i] != m {
+			t.Errorf("index %d is %s in measureOrder, the constant says %s", i, measureOrder[i], m)
+		}
+	}
+}
+
+// TestPeriodNumbers places every day from 1965 to 2035, in zones whose
+// daylight saving time starts at midnight, and checks that period numbers
+// and period starts match one to one for each grain: the builder files a
+// cell by number and stores it by start.
+func TestPeriodNumbers(t *testing.T) {
+	for _, zone := range []string{"UTC", "Europe/Madrid", "America/Santiago", "America/Havana", "America/Asuncion"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := NewBuilder(loc)
+		byNum := make([]map[int32]int64, len(grainsAll))
+		byStart := make([]map[int64]int32, len(grainsAll))
+		for i := range grainsAll {
+			byNum[i], byStart[i] = map[int32]int64{}, map[int64]int32{}
+		}
+		for d := time.Date(1965, 1, 1, 12, 0, 0, 0, loc); d.Year() < 2035; d = d.AddDate(0, 0, 1) {
+			p := b.periodsOf(d)
+			for i, g := range grainsAll {
+				if s, ok := byNum[i][p.num[i]]; ok && s != p.start[i] {
+					t.Fatalf("%s %s: number %d for starts %v and %v", zone, g, p.num[i], time.Unix(s, 0).In(loc), time.Unix(p.start[i], 0).In(loc))
+				}
+				if n, ok := byStart[i][p.start[i]]; ok && n != p.num[i] {
+					t.Fatalf("%s %s: start %v numbered %d and %d", zone, g, time.Unix(p.start[i], 0).In(loc), n, p.num[i])
+				}
+				byNum[i][p.num[i]], byStart[i][p.start[i]] = p.start[i], p.num[i]
+			}
+		}
+		if n := len(byNum[0]); n < 25000 {
+			t.Fatalf("%s: %d days numbered", zone, n)
+		}
+	}
+}
+
+// TestFactsLandInTheirPeriod places activities every half hour around
+// daylight-saving changes, some at midnight (then time.Date puts the day's
+// start an hour early, on the day before): each fact must land, at every
+// grain, in the period whose [Start, End) holds it, as raw records are read.
+func TestFactsLandInTheirPeriod(t *testing.T) {
+	cases := []struct {
+		zone    string
+		y, m, d int
+	}{
+		{"America/Santiago", 2024, 9, 8},  // midnight in a gap, a Sunday
+		{"America/Havana", 2024, 3, 10},   // midnight in a gap
+		{"America/Asuncion", 2023, 10, 1}, // a month's and a quarter's start in a gap
+		{"America/Santiago", 2024, 4, 7},  // midnight repeated
+		{"Europe/Madrid", 2024, 3, 31},    // 02:00 in a gap
+	}
+	for _, c := range cases {
+		loc, err := time.LoadLocation(c.zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		noon := time.Date(c.y, time.Month(c.m), c.d, 12, 0, 0, 0, loc)
+		for at := noon.Add(-48 * time.Hour); at.Before(noon.Add(36 * time.Hour)); at = at.Add(30 * time.Minute) {
+			b := NewBuilder(loc)
+			b.Activity(&rumbo.Activity{At: at, Owner: "Ana", Type: "call"})
+			got := map[rumbo.Grain]int64{}
+			for _, r := range b.Rows() {
+				if r.Measure == Acts && r.Kind == KindTotal {
+					got[r.Grain] = r.Start
+				}
+			}
+			for _, g := range grainsAll {
+				var want rumbo.Period
+				for _, near := range []time.Duration{-3 * time.Hour, 0, 3 * time.Hour} {
+					if p := rumbo.PeriodOf(at.Add(near), g, loc); !at.Before(p.Start) && at.Before(p.End) {
+						want = p
+					}
+				}
+				if s, ok := got[g]; !ok || s != want.Start.Unix() {
+					t.Errorf("%s %v: %s row starts %v, the %s period holding it is %s from %v", c.zone, at, g,
+						time.Unix(s, 0).In(loc), g, want.Label, want.Start)
+				}
+			}
+		}
+	}
+}
