@@ -826,7 +826,7 @@ func (w *writer) applyGroup(ctx context.Context, fam string, g groupKey, delta [
 		return err
 	}
 	rows.Close()
-	put := make([]agg.Row, 0, len(delta))
+	put := make([]agg.EncodedRow, 0, len(delta))
 	for _, r := range delta {
 		c := cur[r.Key]
 		if c == nil {
@@ -843,7 +843,7 @@ func (w *writer) applyGroup(ctx context.Context, fam string, g groupKey, delta [
 			}
 			continue
 		}
-		put = append(put, agg.Row{Key: r.Key, Cell: *c})
+		put = append(put, agg.EncodedRow{Key: r.Key, N: c.N, S: c.S, M: c.M, Hist: agg.EncodeHist(c.Hist)})
 	}
 	return w.db.storeAggRows(ctx, w.tx, w.org, fam, put, true)
 }

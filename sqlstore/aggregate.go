@@ -151,10 +151,11 @@ func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int
 		if err != nil {
 			return fmt.Errorf("aggregates of %s: %w", f, err)
 		}
-		if err := db.storeFamily(ctx, tx, conn, orgID, f, b, *sp); err != nil {
+		rows := b.EncodedRows()
+		delete(bs, f) // its memory goes to the rows' writing and the next family
+		if err := db.storeFamily(ctx, tx, conn, orgID, f, rows, *sp); err != nil {
 			return fmt.Errorf("store aggregates of %s: %w", f, err)
 		}
-		delete(bs, f) // its memory goes to the next family
 	}
 	return nil
 }
@@ -190,11 +191,15 @@ func (s *span) see(vs ...sql.NullInt64) {
 
 // storeFamily replaces the family's aggregate rows and span. On PostgreSQL,
 // with tx's connection, the rows are written with COPY.
-func (db *DB) storeFamily(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int64, fam string, b *agg.Builder, sp span) error {
-	if _, err := db.exec(ctx, tx, "DELETE FROM agg WHERE org_id = ? AND family = ?", orgID, fam); err != nil {
+func (db *DB) storeFamily(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int64, fam string, rows []agg.EncodedRow, sp span) error {
+	ms := agg.Measures(fam)
+	args := []any{orgID}
+	for _, m := range ms {
+		args = append(args, m)
+	}
+	if _, err := db.exec(ctx, tx, "DELETE FROM agg WHERE org_id = ? AND measure IN ("+placeholders(len(ms))+")", args...); err != nil {
 		return err
 	}
-	rows := b.Rows()
 	var err error
 	if conn != nil && db.d.copies() {
 		err = copyRows(ctx, conn, "agg", aggCols, &aggSource{org: orgID, fam: fam, rows: rows, i: -1})
@@ -215,10 +220,10 @@ func (db *DB) storeFamily(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID
 var aggCols = []string{"org_id", "family", "measure", "grain", "kind", "start", "dim", "n", "s", "m", "hist"}
 
 // aggValues appends the values of an aggregate row in aggCols order.
-func aggValues(vals []any, orgID int64, fam string, r *agg.Row) []any {
+func aggValues(vals []any, orgID int64, fam string, r *agg.EncodedRow) []any {
 	var hist any
-	if h := agg.EncodeHist(r.Hist); h != nil {
-		hist = h
+	if r.Hist != nil {
+		hist = r.Hist
 	}
 	return append(vals, orgID, fam, r.Measure, string(r.Grain), r.Kind, r.Start, r.Dim, r.N, r.S, r.M, hist)
 }
@@ -227,7 +232,7 @@ func aggValues(vals []any, orgID int64, fam string, r *agg.Row) []any {
 type aggSource struct {
 	org  int64
 	fam  string
-	rows []agg.Row
+	rows []agg.EncodedRow
 	i    int
 	vals []any
 }
@@ -241,9 +246,9 @@ func (s *aggSource) Values() ([]any, error) {
 
 // storeAggRows writes aggregate rows with multi-row INSERTs of 200 rows (one
 // statement prepared once for them all); with replace, a row that exists is
-// overwritten. Another goroutine encodes the histograms and lays out the
-// arguments of the next statements while one runs.
-func (db *DB) storeAggRows(ctx context.Context, tx *sql.Tx, orgID int64, fam string, rows []agg.Row, replace bool) error {
+// overwritten. Another goroutine lays out the arguments of the next
+// statements while one runs.
+func (db *DB) storeAggRows(ctx context.Context, tx *sql.Tx, orgID int64, fam string, rows []agg.EncodedRow, replace bool) error {
 	const per = 200
 	cols := aggCols
 	query := func(n int) string {

@@ -13,9 +13,11 @@
 package agg
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -153,6 +155,17 @@ const (
 	mResp
 )
 
+// Measures returns the measures of a family.
+func Measures(family string) []string {
+	var out []string
+	for _, m := range measureOrder {
+		if measures[m].family == family {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // FamilyOf returns the family of a measure.
 func FamilyOf(m string) string { return measures[m].family }
 
@@ -270,14 +283,21 @@ type periods struct {
 	mday  int64
 }
 
-// cell is a Builder's cell. The per-day deltas of open-deal events (a
-// month's Hist, see Cell) are counted in days, 3 per day of the month,
-// and moved into Hist by Rows.
+// cell is a Builder's cell: N, S and M, while its histogram is kept as the
+// facts came (vals), or for the open-deal events of a month as per-day
+// deltas (days, 3 per day of the month; see Cell), until Rows or
+// EncodedRows counts it. Appending costs less than a map of values, in time
+// and memory (a rebuild's histograms hold a value for every won deal in
+// several cells).
 type cell struct {
-	Cell
-	start int64 // the period's start, set when a fact lands
-	days  []int64
+	n, s, m int64
+	start   int64 // the period's start, set when a fact lands
+	days    []int64
+	vals    []histEntry
 }
+
+// histEntry is a histogram's count n of value v.
+type histEntry struct{ v, n int64 }
 
 // series holds the cells of one slot and dimension value: cells[i] is
 // period number base+i.
@@ -363,27 +383,63 @@ func (b *Builder) Remove(remove bool) {
 // Months, quarters and years are added up from the days or months kept.
 // Open-deal events keep their per-day deltas in month rows only.
 func (b *Builder) Rows() []Row {
-	coarse := make([][]series, len(slots))
 	var out []Row
-	row := func(si int32, dim int32, c *Cell, start int64) {
-		if !c.Zero() {
-			sl := &slots[si]
-			out = append(out, Row{Key{Measure: sl.measure, Grain: sl.grain, Start: start, Kind: sl.kind, Dim: b.names[dim]}, *c})
+	b.eachRow(func(k Key, n, s, m int64, h []histEntry) {
+		c := Cell{N: n, S: s, M: m}
+		if len(h) > 0 {
+			c.Hist = make(map[int64]int64, len(h))
+			for _, e := range h {
+				c.Hist[e.v] = e.n
+			}
 		}
-	}
+		out = append(out, Row{k, c})
+	})
+	return out
+}
+
+// EncodedRow is a row of EncodedRows: a cell with its histogram encoded
+// (EncodeHist; nil when empty).
+type EncodedRow struct {
+	Key
+	N, S, M int64
+	Hist    []byte
+}
+
+// EncodedRows returns what Rows does, with histograms encoded as they are
+// stored: a rebuild's rows without a map of values each.
+func (b *Builder) EncodedRows() []EncodedRow {
+	var out []EncodedRow
+	b.eachRow(func(k Key, n, s, m int64, h []histEntry) {
+		out = append(out, EncodedRow{k, n, s, m, encodeEntries(h)})
+	})
+	return out
+}
+
+// outRow is a row to return: a kept cell (own), or a coarser one added up
+// from kept cells (parts).
+type outRow struct {
+	key     Key
+	n, s, m int64
+	own     *cell
+	parts   []*cell
+	events  bool
+}
+
+// eachRow calls fn with every non-zero row, in key order, and its
+// histogram: counts by increasing value, none zero.
+func (b *Builder) eachRow(fn func(k Key, n, s, m int64, h []histEntry)) {
+	var rows []outRow
+	coarse := make([][]map[int32]int, len(slots)) // slot → dim → period number → index in rows
 	for si, ss := range b.series {
 		sl := &slots[si]
 		for dim := range ss {
 			for i := range ss[dim].cells {
 				c := &ss[dim].cells[i]
-				for k, v := range c.days {
-					c.hist(int64(k), v)
+				if c.n == 0 && c.s == 0 && c.m == 0 && len(c.vals) == 0 && c.days == nil {
+					continue // never touched (or emptied by facts removed)
 				}
-				c.days = nil
-				if c.Zero() {
-					continue
-				}
-				row(int32(si), int32(dim), &c.Cell, c.start)
+				rows = append(rows, outRow{key: Key{Measure: sl.measure, Grain: sl.grain, Start: c.start, Kind: sl.kind,
+					Dim: b.names[dim]}, n: c.n, s: c.s, m: c.m, own: c, events: sl.events})
 				if len(sl.derive) == 0 {
 					continue
 				}
@@ -391,33 +447,80 @@ func (b *Builder) Rows() []Row {
 				for _, di := range sl.derive {
 					cs := coarse[di]
 					if dim >= len(cs) {
-						cs = append(cs, make([]series, dim+1-len(cs))...)
+						cs = append(cs, make([]map[int32]int, dim+1-len(cs))...)
 						coarse[di] = cs
 					}
+					if cs[dim] == nil {
+						cs[dim] = map[int32]int{}
+					}
 					gi := slots[di].gi
-					dc := cs[dim].at(ps.num[gi])
-					dc.start = ps.start[gi]
-					dc.N += c.N
-					dc.S += c.S
-					dc.M += c.M
+					ri, ok := cs[dim][ps.num[gi]]
+					if !ok {
+						dsl := &slots[di]
+						ri = len(rows)
+						cs[dim][ps.num[gi]] = ri
+						rows = append(rows, outRow{key: Key{Measure: dsl.measure, Grain: dsl.grain, Start: ps.start[gi],
+							Kind: dsl.kind, Dim: b.names[dim]}, events: dsl.events})
+					}
+					r := &rows[ri]
+					r.n += c.n
+					r.s += c.s
+					r.m += c.m
 					if !sl.events {
-						for v, n := range c.Hist {
-							dc.hist(v, n)
-						}
+						r.parts = append(r.parts, c)
 					}
 				}
 			}
 		}
 	}
-	for si, ss := range coarse {
-		for dim := range ss {
-			for i := range ss[dim].cells {
-				c := &ss[dim].cells[i]
-				row(int32(si), int32(dim), &c.Cell, c.start)
+	sort.Slice(rows, func(i, j int) bool { return rows[i].key.less(rows[j].key) })
+	var scratch []histEntry
+	for i := range rows {
+		r := &rows[i]
+		var h []histEntry
+		switch {
+		case r.own != nil && r.own.days != nil:
+			scratch = scratch[:0]
+			for k, v := range r.own.days {
+				if v != 0 {
+					scratch = append(scratch, histEntry{int64(k), v})
+				}
 			}
+			h = scratch
+		case r.own != nil:
+			r.own.vals = combine(r.own.vals)
+			h = r.own.vals
+		case len(r.parts) > 0:
+			scratch = scratch[:0]
+			for _, p := range r.parts {
+				scratch = append(scratch, p.vals...)
+			}
+			scratch = combine(scratch)
+			h = scratch
+		}
+		if r.n != 0 || r.s != 0 || r.m != 0 || len(h) > 0 {
+			fn(r.key, r.n, r.s, r.m, h)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key.less(out[j].Key) })
+}
+
+// combine sorts a histogram's entries by value and adds up the counts of
+// each value, dropping those that come to zero; in place.
+func combine(es []histEntry) []histEntry {
+	slices.SortFunc(es, func(a, b histEntry) int { return cmp.Compare(a.v, b.v) })
+	out := es[:0]
+	for _, e := range es {
+		if k := len(out) - 1; k >= 0 && out[k].v == e.v {
+			out[k].n += e.n
+			if out[k].n == 0 {
+				out = out[:k]
+			}
+			continue
+		}
+		if e.n != 0 {
+			out = append(out, e)
+		}
+	}
 	return out
 }
 
@@ -584,9 +687,9 @@ func (b *Builder) add(m int, t time.Time, d *dims, n, s, miss int64, hist bool, 
 		sl := &slots[si]
 		c := b.cellAt(si, d[sl.ki], ps.num[sl.gi])
 		c.start = ps.start[sl.gi]
-		c.N += n * b.sign
-		c.S += s * b.sign
-		c.M += miss * b.sign
+		c.n += n * b.sign
+		c.s += s * b.sign
+		c.m += miss * b.sign
 		if sl.events && sl.grain == rumbo.GrainMonth {
 			if c.days == nil {
 				c.days = make([]int64, 3*31)
@@ -596,7 +699,13 @@ func (b *Builder) add(m int, t time.Time, d *dims, n, s, miss int64, hist bool, 
 			c.days[3*day+1] += s * b.sign
 			c.days[3*day+2] += miss * b.sign
 		} else if hist {
-			c.hist(v, b.sign)
+			if n := len(c.vals); n >= 32 && n == cap(c.vals) {
+				// Full: count what is there before growing. Few distinct
+				// values (cycle days) then stay in a small slice; many
+				// (amounts) make it grow as it would have.
+				c.vals = combine(c.vals)
+			}
+			c.vals = append(c.vals, histEntry{v, b.sign})
 		}
 	}
 }
@@ -645,6 +754,24 @@ func EncodeHist(h map[int64]int64) []byte {
 		}
 		buf = binary.AppendVarint(buf, h[k])
 		prev = k
+	}
+	return buf
+}
+
+// encodeEntries encodes a histogram's entries, sorted by value and none
+// zero, as EncodeHist does; nil for none.
+func encodeEntries(es []histEntry) []byte {
+	if len(es) == 0 {
+		return nil
+	}
+	buf := make([]byte, 0, 4*len(es))
+	for i, e := range es {
+		if i == 0 {
+			buf = binary.AppendVarint(buf, e.v)
+		} else {
+			buf = binary.AppendUvarint(buf, uint64(e.v-es[i-1].v))
+		}
+		buf = binary.AppendVarint(buf, e.n)
 	}
 	return buf
 }

@@ -1,7 +1,9 @@
 package agg
 
 import (
+	"bytes"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -150,6 +152,53 @@ func TestFactsLandInTheirPeriod(t *testing.T) {
 						time.Unix(s, 0).In(loc), g, want.Label, want.Start)
 				}
 			}
+		}
+	}
+}
+
+// TestRemovedFactsCancel feeds one builder the facts of deals A and B and
+// then removes B's, another A's only: their rows must be equal, histograms
+// included (counts that come to zero dropped), and EncodedRows must be
+// Rows with each histogram encoded as EncodeHist stores it.
+func TestRemovedFactsCancel(t *testing.T) {
+	ds, ls, fw := testDeals(3000)
+	loc, _ := time.LoadLocation("America/Santiago")
+	both, only := NewBuilder(loc), NewBuilder(loc)
+	for i := range ds {
+		both.Deal(&ds[i], ls[i], fw[i])
+		if i%3 != 0 {
+			only.Deal(&ds[i], ls[i], fw[i])
+		}
+	}
+	both.Remove(true)
+	for i := 0; i < len(ds); i += 3 {
+		both.Deal(&ds[i], ls[i], fw[i])
+	}
+	got, want := both.Rows(), only.Rows()
+	if len(got) != len(want) || len(want) < 1000 {
+		t.Fatalf("%d rows after removing, %d without", len(got), len(want))
+	}
+	hists := 0
+	for i := range want {
+		if got[i].Key != want[i].Key || got[i].N != want[i].N || got[i].S != want[i].S || got[i].M != want[i].M ||
+			!maps.Equal(got[i].Hist, want[i].Hist) {
+			t.Fatalf("row %d: %+v after removing, %+v without", i, got[i], want[i])
+		}
+		if len(want[i].Hist) > 0 {
+			hists++
+		}
+	}
+	if hists == 0 {
+		t.Fatal("no histograms to compare")
+	}
+	enc := only.EncodedRows()
+	if len(enc) != len(want) {
+		t.Fatalf("%d encoded rows, %d rows", len(enc), len(want))
+	}
+	for i, r := range enc {
+		w := want[i]
+		if r.Key != w.Key || r.N != w.N || r.S != w.S || r.M != w.M || !bytes.Equal(r.Hist, EncodeHist(w.Hist)) {
+			t.Fatalf("encoded row %d: %+v, want %+v", i, r, w)
 		}
 	}
 }
