@@ -121,6 +121,7 @@ func run() error {
 	pgURL := flag.String("pg", defaultPG, "PostgreSQL server for --db postgres")
 	iters := flag.Int("iters", 30, "warm dashboard iterations")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the warm dashboard runs to this file")
+	keep := flag.Bool("keep-before-import", false, "on SQLite, keep a copy of the database as it is before the deal import (rumbo-before-import.db, for bench profile-import)")
 	reuse := flag.Bool("reuse", false, "reuse the databases and import figures of the last run of this scale and engine")
 	rawTimeout := flag.Duration("raw-timeout", 5*time.Minute, "give up the plain SQL peer after this long (its figure is then a lower bound); 0 skips it, keeping a --reuse run's figure")
 	httpDuration := flag.Duration("http-duration", 30*time.Second, "how long the HTTP phase sends KPI reads; 0 skips it")
@@ -168,7 +169,7 @@ func run() error {
 			return err
 		}
 	} else {
-		if org, err = importPhase(ctx, &res, sc, data, dsn, bareDSN, postgres, *pgURL, *rumboBin, loc); err != nil {
+		if org, err = importPhase(ctx, &res, sc, data, dsn, bareDSN, postgres, *pgURL, *rumboBin, loc, *keep); err != nil {
 			return err
 		}
 	}
@@ -459,7 +460,10 @@ func profileImport(args []string) error {
 		return err
 	}
 	fmt.Printf("%s in %v\n", rep.Summary(), time.Since(start))
-	return nil
+	start = time.Now()
+	err = db.Close()
+	fmt.Printf("closed (checkpoint) in %v\n", time.Since(start))
+	return err
 }
 
 // probe prints the time of each dashboard query: bench probe DSN [PROFILE
@@ -602,7 +606,7 @@ func probe(args []string) error {
 
 // importPhase creates fresh databases, loads the data set and measures the
 // deal import through rumbo and through the bare driver.
-func importPhase(ctx context.Context, res *result, sc scale, data, dsn, bareDSN string, postgres bool, pgURL, rumboBin string, loc *time.Location) (*rumbo.Org, error) {
+func importPhase(ctx context.Context, res *result, sc scale, data, dsn, bareDSN string, postgres bool, pgURL, rumboBin string, loc *time.Location, keep bool) (*rumbo.Org, error) {
 	say := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...) }
 	if err := freshDBs(ctx, dsn, bareDSN, postgres, pgURL); err != nil {
 		return nil, err
@@ -660,6 +664,11 @@ func importPhase(ctx context.Context, res *result, sc scale, data, dsn, bareDSN 
 	}
 	res.RebuildS = time.Since(start).Seconds()
 	db.Close()
+	if keep && !postgres {
+		if err := copyFile(dsn, filepath.Join(filepath.Dir(dsn), "rumbo-before-import.db")); err != nil {
+			return nil, err
+		}
+	}
 
 	say("importing deals through rumbo import")
 	ps, took, err := runRumbo(dsn, "import", "--entity", "deals", filepath.Join(data, "deals.csv"))
