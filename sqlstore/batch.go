@@ -99,6 +99,9 @@ func (w *writer) putRun(ctx context.Context, e rumbo.Entity, recs []rumbo.Record
 	if len(xids) == 0 {
 		return nil
 	}
+	if err := w.bulkIndexes(ctx, t); err != nil {
+		return err
+	}
 	old, err := w.storedRows(ctx, t, xids)
 	if err != nil {
 		return err

@@ -15,3 +15,36 @@ func (db *DB) Exec(query string, args ...any) error {
 	_, err := db.db.Exec(db.d.rebind(query), args...)
 	return err
 }
+
+// SetBulkMin sets the fewest expected records for which a write drops its
+// table's secondary indexes, until the returned function restores it.
+func SetBulkMin(n int) (restore func()) {
+	old := bulkMin
+	bulkMin = n
+	return func() { bulkMin = old }
+}
+
+// OnBulkIndexes has f told of the indexes each write drops, until the
+// returned function removes it.
+func OnBulkIndexes(f func(table string, dropped []string)) (restore func()) {
+	onBulkIndexes = f
+	return func() { onBulkIndexes = nil }
+}
+
+// Strings returns the first column of the query's rows, as text.
+func (db *DB) Strings(query string, args ...any) ([]string, error) {
+	rows, err := db.db.Query(db.d.rebind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -93,6 +93,9 @@ func (db *DB) Write(ctx context.Context, orgID int64, opts rumbo.WriteOptions, f
 	if err := fn(w); err != nil {
 		return err
 	}
+	if err := w.restoreIndexes(ctx); err != nil {
+		return err
+	}
 	if err := w.commitAggregates(ctx); err != nil {
 		return err
 	}
@@ -147,15 +150,18 @@ type writer struct {
 	touched             map[rumbo.Entity]bool
 	changed             map[rumbo.Entity]bool // entities with a record inserted or updated
 	agg                 *aggDelta             // the aggregates' pending change
+	bulkSeen            map[string]bool       // tables bulkIndexes has looked at
+	dropped             []string              // definitions of the indexes it dropped
 }
 
 func newWriter(db *DB, tx *sql.Tx, orgID int64, opts rumbo.WriteOptions) *writer {
 	return &writer{
 		db: db, tx: tx, org: orgID, opts: opts, now: opts.Now.Unix(),
-		stmts:   make(map[string]*sql.Stmt),
-		cache:   make(map[refKind]map[string]int64),
-		touched: make(map[rumbo.Entity]bool),
-		changed: make(map[rumbo.Entity]bool),
+		stmts:    make(map[string]*sql.Stmt),
+		cache:    make(map[refKind]map[string]int64),
+		touched:  make(map[rumbo.Entity]bool),
+		changed:  make(map[rumbo.Entity]bool),
+		bulkSeen: make(map[string]bool),
 	}
 }
 

@@ -1,0 +1,94 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// A write that brings more records of an entity than its table holds (an
+// initial import: rumbo.WriteOptions.Expect) loads it on SQLite without the
+// table's secondary indexes, and builds them again before the aggregates
+// are rebuilt and the transaction commits: inserting a million deals into
+// six indexes at random places cost more than twice as much as sorting
+// each index once (BENCHMARKS.md). The unique (org_id, external_id) index
+// stays, since every batch looks its stored rows up by it.
+//
+// Dropping and creating indexes is transactional on SQLite: a write that
+// fails rolls back to the indexes it found, and readers, which see the last
+// commit, keep theirs meanwhile. PostgreSQL would lock the table against
+// readers for the whole import, and loads with COPY: it keeps its indexes.
+
+// bulkMin is the fewest expected records for which a write drops indexes.
+var bulkMin = 20_000
+
+// onBulkIndexes, when set (tests), is told of the indexes a write drops.
+var onBulkIndexes func(table string, dropped []string)
+
+// bulkIndexes drops t's secondary indexes the first time the write puts
+// records of its entity, if the write expects more records than the table
+// holds; restoreIndexes builds them again.
+func (w *writer) bulkIndexes(ctx context.Context, t *table) error {
+	if w.bulkSeen[t.name] {
+		return nil
+	}
+	w.bulkSeen[t.name] = true
+	if w.db.d.name != DialectSQLite || w.opts.Expect < bulkMin {
+		return nil
+	}
+	// The largest id bounds the rows of every organisation: rebuilding the
+	// indexes sorts at most twice what the write brings.
+	var top int64
+	if err := w.db.queryRow(ctx, w.tx, "SELECT COALESCE(MAX(id), 0) FROM "+t.name).Scan(&top); err != nil {
+		return fmt.Errorf("size of %s: %w", t.name, err)
+	}
+	if top > int64(w.opts.Expect) {
+		return nil
+	}
+	rows, err := w.db.query(ctx, w.tx, "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name", t.name)
+	if err != nil {
+		return fmt.Errorf("indexes of %s: %w", t.name, err)
+	}
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return fmt.Errorf("indexes of %s: %w", t.name, err)
+		}
+		if strings.HasPrefix(strings.ToUpper(def), "CREATE UNIQUE") {
+			continue
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("indexes of %s: %w", t.name, err)
+	}
+	for _, name := range names {
+		if _, err := w.tx.ExecContext(ctx, `DROP INDEX "`+name+`"`); err != nil {
+			return fmt.Errorf("drop index %s: %w", name, err)
+		}
+	}
+	w.dropped = append(w.dropped, defs...)
+	if onBulkIndexes != nil {
+		onBulkIndexes(t.name, names)
+	}
+	return nil
+}
+
+// restoreIndexes creates the indexes bulkIndexes dropped.
+func (w *writer) restoreIndexes(ctx context.Context) error {
+	// Statements prepared against the old schema are done with.
+	for q, st := range w.stmts {
+		st.Close()
+		delete(w.stmts, q)
+	}
+	for _, def := range w.dropped {
+		if _, err := w.tx.ExecContext(ctx, def); err != nil {
+			return fmt.Errorf("rebuild index: %s: %w", def, err)
+		}
+	}
+	w.dropped = nil
+	return nil
+}

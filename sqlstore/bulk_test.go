@@ -1,0 +1,111 @@
+package sqlstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rumbo-app/rumbo"
+	"github.com/rumbo-app/rumbo/sqlstore"
+	"github.com/rumbo-app/rumbo/sqlstore/sqlstoretest"
+)
+
+// TestBulkWriteIndexes: a write that expects more records than the table
+// holds drops the table's secondary indexes on SQLite and creates them
+// again before it commits (the same definitions, a sound database, the
+// aggregates equal to a rebuild); one that fails leaves them as they were;
+// one into a table holding more rows than it brings keeps them; PostgreSQL
+// never drops them.
+func TestBulkWriteIndexes(t *testing.T) {
+	defer sqlstore.SetBulkMin(100)()
+	sqlstoretest.ForEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		org := mustOrg(t, db, "bulk")
+		var dropped []string
+		defer sqlstore.OnBulkIndexes(func(table string, names []string) {
+			dropped = append(dropped, names...)
+		})()
+		indexes := func() []string {
+			t.Helper()
+			q := "SELECT COALESCE(sql, name) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'deals' ORDER BY name"
+			if db.Dialect() == sqlstore.DialectPostgres {
+				q = "SELECT indexdef FROM pg_indexes WHERE tablename = 'deals' ORDER BY indexname"
+			}
+			defs, err := db.Strings(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return defs
+		}
+		before := indexes()
+		deals := func(from, n int) []rumbo.Record {
+			var recs []rumbo.Record
+			for i := from; i < from+n; i++ {
+				d := &rumbo.Deal{ExternalID: fmt.Sprint("D", i), Owner: []string{"Ana", "Luis"}[i%2], Customer: fmt.Sprint("C", i%40),
+					Market: "España", Amount: money(int64(1000 * (i%7 + 1))), CreatedAt: day(1 + i%20), Status: rumbo.DealOpen}
+				if i%3 == 0 {
+					d.Status, d.ClosedAt = rumbo.DealWon, day(2+i%25)
+				}
+				if i%5 == 0 {
+					d.Lead = fmt.Sprint("L", i)
+				}
+				recs = append(recs, d)
+			}
+			return recs
+		}
+
+		// A failing write: the indexes it dropped come back with the rollback.
+		boom := errors.New("boom")
+		err := db.Write(ctx, org, rumbo.WriteOptions{Now: day(28), Expect: 300}, func(w rumbo.Writer) error {
+			recs := deals(0, 300)
+			if err := rumbo.PutAll(ctx, w, recs, make([]rumbo.Outcome, len(recs)), make([]error, len(recs))); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("failing write: %v", err)
+		}
+		if got := indexes(); !slices.Equal(got, before) {
+			t.Fatalf("after a failed write the indexes are\n%q\nwant\n%q", got, before)
+		}
+		if n := mustCount(t, db, org, rumbo.EntityDeals); n != 0 {
+			t.Fatalf("%d deals after a failed write", n)
+		}
+
+		dropped = nil
+		putBatches(t, db, org, rumbo.WriteOptions{Now: day(28), Expect: 300}, deals(0, 150), deals(150, 150))
+		if db.Dialect() == sqlstore.DialectPostgres {
+			if len(dropped) > 0 {
+				t.Fatalf("PostgreSQL dropped %v", dropped)
+			}
+		} else if want := []string{"deals_closed", "deals_created", "deals_customer", "deals_lead", "deals_market", "deals_owner", "deals_seen"}; !slices.Equal(dropped, want) {
+			t.Fatalf("dropped %v, want %v", dropped, want)
+		}
+		if got := indexes(); !slices.Equal(got, before) {
+			t.Fatalf("after a bulk write the indexes are\n%q\nwant\n%q", got, before)
+		}
+		if db.Dialect() == sqlstore.DialectSQLite {
+			if ok, err := db.Strings("PRAGMA integrity_check"); err != nil || !slices.Equal(ok, []string{"ok"}) {
+				t.Fatalf("integrity_check: %v %v", ok, err)
+			}
+		}
+		if n := mustCount(t, db, org, rumbo.EntityDeals); n != 300 {
+			t.Fatalf("%d deals, want 300", n)
+		}
+		sqlstoretest.CheckAggregates(t, db, org, "after a bulk write")
+
+		// 200 more expected, 300 stored: the indexes stay.
+		dropped = nil
+		putBatches(t, db, org, rumbo.WriteOptions{Now: day(28).Add(time.Hour), Expect: 200}, deals(300, 200))
+		if len(dropped) > 0 {
+			t.Fatalf("a write into a larger table dropped %v", dropped)
+		}
+		if n := mustCount(t, db, org, rumbo.EntityDeals); n != 500 {
+			t.Fatalf("%d deals, want 500", n)
+		}
+	})
+}
