@@ -247,8 +247,10 @@ func upsertSet() string {
 
 // bareDeals upserts the deal CSV with the bare driver and returns the rows
 // written: on SQLite a prepared INSERT … ON CONFLICT per row in one
-// transaction, on PostgreSQL COPY into a staging table and one merge.
-func (l *loader) bareDeals(ctx context.Context, path string, now time.Time) (int, error) {
+// transaction, on PostgreSQL COPY into a staging table and one merge. With
+// indexesAfter (SQLite), the transaction drops the deals' secondary indexes
+// first and creates them again before it commits.
+func (l *loader) bareDeals(ctx context.Context, path string, now time.Time, indexesAfter bool) (int, error) {
 	if l.postgres {
 		return l.bareDealsCopy(ctx, path, now)
 	}
@@ -257,6 +259,28 @@ func (l *loader) bareDeals(ctx context.Context, path string, now time.Time) (int
 		return 0, err
 	}
 	defer tx.Rollback()
+	var indexes []string
+	if indexesAfter {
+		rows, err := tx.QueryContext(ctx, "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'deals' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'")
+		if err != nil {
+			return 0, err
+		}
+		var names []string
+		for rows.Next() {
+			var name, def string
+			if err := rows.Scan(&name, &def); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			names, indexes = append(names, name), append(indexes, def)
+		}
+		rows.Close()
+		for _, name := range names {
+			if _, err := tx.ExecContext(ctx, "DROP INDEX "+name); err != nil {
+				return 0, err
+			}
+		}
+	}
 	q := "INSERT INTO deals (" + strings.Join(dealCols, ", ") + ") VALUES (" + strings.TrimSuffix(strings.Repeat("?, ", len(dealCols)), ", ") +
 		") ON CONFLICT (org_id, external_id) DO UPDATE SET " + upsertSet()
 	st, err := tx.PrepareContext(ctx, q)
@@ -277,6 +301,12 @@ func (l *loader) bareDeals(ctx context.Context, path string, now time.Time) (int
 	})
 	if err != nil {
 		return 0, err
+	}
+	st.Close()
+	for _, def := range indexes {
+		if _, err := tx.ExecContext(ctx, def); err != nil {
+			return 0, err
+		}
 	}
 	return n, tx.Commit()
 }
