@@ -19,6 +19,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/rumbo-app/rumbo"
@@ -384,7 +385,7 @@ func (b *Builder) Remove(remove bool) {
 // Open-deal events keep their per-day deltas in month rows only.
 func (b *Builder) Rows() []Row {
 	var out []Row
-	b.eachRow(func(k Key, n, s, m int64, h []histEntry) {
+	b.eachRow(func(n int) { out = make([]Row, 0, n) }, func(k Key, n, s, m int64, h []histEntry) {
 		c := Cell{N: n, S: s, M: m}
 		if len(h) > 0 {
 			c.Hist = make(map[int64]int64, len(h))
@@ -409,25 +410,44 @@ type EncodedRow struct {
 // stored: a rebuild's rows without a map of values each.
 func (b *Builder) EncodedRows() []EncodedRow {
 	var out []EncodedRow
-	b.eachRow(func(k Key, n, s, m int64, h []histEntry) {
+	b.eachRow(func(n int) { out = make([]EncodedRow, 0, n) }, func(k Key, n, s, m int64, h []histEntry) {
 		out = append(out, EncodedRow{k, n, s, m, encodeEntries(h)})
 	})
 	return out
 }
 
 // outRow is a row to return: a kept cell (own), or a coarser one added up
-// from kept cells (parts).
+// from kept cells (parts), of slot slot, interned dimension dim.
 type outRow struct {
-	key     Key
-	n, s, m int64
-	own     *cell
-	parts   []*cell
-	events  bool
+	slot, dim int32
+	start     int64
+	n, s, m   int64
+	own       *cell
+	parts     []*cell
 }
 
-// eachRow calls fn with every non-zero row, in key order, and its
-// histogram: counts by increasing value, none zero.
-func (b *Builder) eachRow(fn func(k Key, n, s, m int64, h []histEntry)) {
+// slotRank orders the slots as their rows sort (Key.less: measure, grain,
+// kind), so that sorting rows compares integers.
+var slotRank = func() []int32 {
+	idx := make([]int, len(slots))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(i, j int) bool {
+		a, b := &slots[idx[i]], &slots[idx[j]]
+		return Key{Measure: a.measure, Grain: a.grain, Kind: a.kind}.less(Key{Measure: b.measure, Grain: b.grain, Kind: b.kind})
+	})
+	rank := make([]int32, len(slots))
+	for r, si := range idx {
+		rank[si] = int32(r)
+	}
+	return rank
+}()
+
+// eachRow calls grow with the number of rows at most, then fn with every
+// non-zero row, in key order, and its histogram: counts by increasing
+// value, none zero.
+func (b *Builder) eachRow(grow func(int), fn func(k Key, n, s, m int64, h []histEntry)) {
 	var rows []outRow
 	coarse := make([][]map[int32]int, len(slots)) // slot → dim → period number → index in rows
 	for si, ss := range b.series {
@@ -438,8 +458,7 @@ func (b *Builder) eachRow(fn func(k Key, n, s, m int64, h []histEntry)) {
 				if c.n == 0 && c.s == 0 && c.m == 0 && len(c.vals) == 0 && c.days == nil {
 					continue // never touched (or emptied by facts removed)
 				}
-				rows = append(rows, outRow{key: Key{Measure: sl.measure, Grain: sl.grain, Start: c.start, Kind: sl.kind,
-					Dim: b.names[dim]}, n: c.n, s: c.s, m: c.m, own: c, events: sl.events})
+				rows = append(rows, outRow{slot: int32(si), dim: int32(dim), start: c.start, n: c.n, s: c.s, m: c.m, own: c})
 				if len(sl.derive) == 0 {
 					continue
 				}
@@ -456,11 +475,9 @@ func (b *Builder) eachRow(fn func(k Key, n, s, m int64, h []histEntry)) {
 					gi := slots[di].gi
 					ri, ok := cs[dim][ps.num[gi]]
 					if !ok {
-						dsl := &slots[di]
 						ri = len(rows)
 						cs[dim][ps.num[gi]] = ri
-						rows = append(rows, outRow{key: Key{Measure: dsl.measure, Grain: dsl.grain, Start: ps.start[gi],
-							Kind: dsl.kind, Dim: b.names[dim]}, events: dsl.events})
+						rows = append(rows, outRow{slot: di, dim: int32(dim), start: ps.start[gi]})
 					}
 					r := &rows[ri]
 					r.n += c.n
@@ -473,10 +490,29 @@ func (b *Builder) eachRow(fn func(k Key, n, s, m int64, h []histEntry)) {
 			}
 		}
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].key.less(rows[j].key) })
+	// Dimension values ranked as strings compare.
+	byName := make([]int32, len(b.names))
+	for i := range byName {
+		byName[i] = int32(i)
+	}
+	slices.SortFunc(byName, func(x, y int32) int { return strings.Compare(b.names[x], b.names[y]) })
+	dimRank := make([]int32, len(b.names))
+	for r, d := range byName {
+		dimRank[d] = int32(r)
+	}
+	order := make([]int32, len(rows))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(x, y int32) int {
+		a, b := &rows[x], &rows[y]
+		return cmp.Or(cmp.Compare(slotRank[a.slot], slotRank[b.slot]), cmp.Compare(a.start, b.start),
+			cmp.Compare(dimRank[a.dim], dimRank[b.dim]))
+	})
+	grow(len(rows))
 	var scratch []histEntry
-	for i := range rows {
-		r := &rows[i]
+	for _, ri := range order {
+		r := &rows[ri]
 		var h []histEntry
 		switch {
 		case r.own != nil && r.own.days != nil:
@@ -499,7 +535,8 @@ func (b *Builder) eachRow(fn func(k Key, n, s, m int64, h []histEntry)) {
 			h = scratch
 		}
 		if r.n != 0 || r.s != 0 || r.m != 0 || len(h) > 0 {
-			fn(r.key, r.n, r.s, r.m, h)
+			sl := &slots[r.slot]
+			fn(Key{Measure: sl.measure, Grain: sl.grain, Start: r.start, Kind: sl.kind, Dim: b.names[r.dim]}, r.n, r.s, r.m, h)
 		}
 	}
 }

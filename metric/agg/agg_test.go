@@ -180,6 +180,9 @@ func TestRemovedFactsCancel(t *testing.T) {
 	}
 	hists := 0
 	for i := range want {
+		if i > 0 && !want[i-1].Key.less(want[i].Key) {
+			t.Fatalf("rows %d and %d out of order: %+v, %+v", i-1, i, want[i-1].Key, want[i].Key)
+		}
 		if got[i].Key != want[i].Key || got[i].N != want[i].N || got[i].S != want[i].S || got[i].M != want[i].M ||
 			!maps.Equal(got[i].Hist, want[i].Hist) {
 			t.Fatalf("row %d: %+v after removing, %+v without", i, got[i], want[i])
