@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -845,7 +846,7 @@ func (w *writer) applyGroup(ctx context.Context, fam string, g groupKey, delta [
 		}
 		put = append(put, agg.EncodedRow{Key: r.Key, N: c.N, S: c.S, M: c.M, Hist: agg.EncodeHist(c.Hist)})
 	}
-	return w.db.storeAggRows(ctx, w.tx, w.org, fam, put, true)
+	return w.db.storeAggRows(ctx, w.tx, w.org, fam, slices.Values(put), true)
 }
 
 // applySpan updates the family's span with its change: the count, and the

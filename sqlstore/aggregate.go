@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -191,7 +192,7 @@ func (s *span) see(vs ...sql.NullInt64) {
 
 // storeFamily replaces the family's aggregate rows and span. On PostgreSQL,
 // with tx's connection, the rows are written with COPY.
-func (db *DB) storeFamily(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int64, fam string, rows []agg.EncodedRow, sp span) error {
+func (db *DB) storeFamily(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int64, fam string, rows iter.Seq[agg.EncodedRow], sp span) error {
 	ms := agg.Measures(fam)
 	args := []any{orgID}
 	for _, m := range ms {
@@ -202,7 +203,10 @@ func (db *DB) storeFamily(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID
 	}
 	var err error
 	if conn != nil && db.d.copies() {
-		err = copyRows(ctx, conn, "agg", aggCols, &aggSource{org: orgID, fam: fam, rows: rows, i: -1})
+		src := &aggSource{org: orgID, fam: fam}
+		src.next, src.stop = iter.Pull(rows)
+		err = copyRows(ctx, conn, "agg", aggCols, src)
+		src.stop()
 	} else {
 		err = db.storeAggRows(ctx, tx, orgID, fam, rows, false)
 	}
@@ -232,23 +236,29 @@ func aggValues(vals []any, orgID int64, fam string, r *agg.EncodedRow) []any {
 type aggSource struct {
 	org  int64
 	fam  string
-	rows []agg.EncodedRow
-	i    int
+	next func() (agg.EncodedRow, bool)
+	stop func()
+	row  agg.EncodedRow
 	vals []any
 }
 
-func (s *aggSource) Next() bool { s.i++; return s.i < len(s.rows) }
+func (s *aggSource) Next() bool {
+	var ok bool
+	s.row, ok = s.next()
+	return ok
+}
 func (s *aggSource) Err() error { return nil }
 func (s *aggSource) Values() ([]any, error) {
-	s.vals = aggValues(s.vals[:0], s.org, s.fam, &s.rows[s.i])
+	s.vals = aggValues(s.vals[:0], s.org, s.fam, &s.row)
 	return s.vals, nil
 }
 
 // storeAggRows writes aggregate rows with multi-row INSERTs of 200 rows (one
 // statement prepared once for them all); with replace, a row that exists is
-// overwritten. Another goroutine lays out the arguments of the next
-// statements while one runs.
-func (db *DB) storeAggRows(ctx context.Context, tx *sql.Tx, orgID int64, fam string, rows []agg.EncodedRow, replace bool) error {
+// overwritten. Another goroutine takes the next rows (a rebuild's are
+// counted as they come: agg.Builder.EncodedRows) and lays out their
+// arguments while a statement runs.
+func (db *DB) storeAggRows(ctx context.Context, tx *sql.Tx, orgID int64, fam string, rows iter.Seq[agg.EncodedRow], replace bool) error {
 	const per = 200
 	cols := aggCols
 	query := func(n int) string {
@@ -270,21 +280,31 @@ func (db *DB) storeAggRows(ctx context.Context, tx *sql.Tx, orgID int64, fam str
 	defer close(stop)
 	go func() {
 		defer close(ready)
-		for i := 0; i < len(rows); i += per {
-			var args []any
-			select {
-			case args = <-free:
-			case <-stop:
-				return
-			}
-			for j := i; j < min(i+per, len(rows)); j++ {
-				args = aggValues(args, orgID, fam, &rows[j])
-			}
+		var args []any
+		send := func() bool {
 			select {
 			case ready <- args:
+				args = nil
+				return true
 			case <-stop:
+				return false
+			}
+		}
+		for r := range rows {
+			if args == nil {
+				select {
+				case args = <-free:
+				case <-stop:
+					return
+				}
+			}
+			args = aggValues(args, orgID, fam, &r)
+			if len(args) == len(cols)*per && !send() {
 				return
 			}
+		}
+		if len(args) > 0 {
+			send()
 		}
 	}()
 	var full *sql.Stmt

@@ -16,6 +16,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
+	"iter"
 	"math"
 	"slices"
 	"sort"
@@ -385,7 +386,7 @@ func (b *Builder) Remove(remove bool) {
 // Open-deal events keep their per-day deltas in month rows only.
 func (b *Builder) Rows() []Row {
 	var out []Row
-	b.eachRow(func(n int) { out = make([]Row, 0, n) }, func(k Key, n, s, m int64, h []histEntry) {
+	b.eachRow(func(n int) { out = make([]Row, 0, n) }, func(k Key, n, s, m int64, h []histEntry) bool {
 		c := Cell{N: n, S: s, M: m}
 		if len(h) > 0 {
 			c.Hist = make(map[int64]int64, len(h))
@@ -394,6 +395,7 @@ func (b *Builder) Rows() []Row {
 			}
 		}
 		out = append(out, Row{k, c})
+		return true
 	})
 	return out
 }
@@ -406,14 +408,16 @@ type EncodedRow struct {
 	Hist    []byte
 }
 
-// EncodedRows returns what Rows does, with histograms encoded as they are
-// stored: a rebuild's rows without a map of values each.
-func (b *Builder) EncodedRows() []EncodedRow {
-	var out []EncodedRow
-	b.eachRow(func(n int) { out = make([]EncodedRow, 0, n) }, func(k Key, n, s, m int64, h []histEntry) {
-		out = append(out, EncodedRow{k, n, s, m, encodeEntries(h)})
-	})
-	return out
+// EncodedRows yields what Rows returns, with histograms encoded as they are
+// stored, as it counts them: a rebuild's rows are written while the next
+// ones are counted, without a map of values each. The builder must not
+// change meanwhile.
+func (b *Builder) EncodedRows() iter.Seq[EncodedRow] {
+	return func(yield func(EncodedRow) bool) {
+		b.eachRow(func(int) {}, func(k Key, n, s, m int64, h []histEntry) bool {
+			return yield(EncodedRow{k, n, s, m, encodeEntries(h)})
+		})
+	}
 }
 
 // outRow is a row to return: a kept cell (own), or a coarser one added up
@@ -445,9 +449,9 @@ var slotRank = func() []int32 {
 }()
 
 // eachRow calls grow with the number of rows at most, then fn with every
-// non-zero row, in key order, and its histogram: counts by increasing
-// value, none zero.
-func (b *Builder) eachRow(grow func(int), fn func(k Key, n, s, m int64, h []histEntry)) {
+// non-zero row, in key order, and its histogram (counts by increasing
+// value, none zero), until fn returns false.
+func (b *Builder) eachRow(grow func(int), fn func(k Key, n, s, m int64, h []histEntry) bool) {
 	var rows []outRow
 	coarse := make([][]map[int32]int, len(slots)) // slot → dim → period number → index in rows
 	for si, ss := range b.series {
@@ -536,7 +540,9 @@ func (b *Builder) eachRow(grow func(int), fn func(k Key, n, s, m int64, h []hist
 		}
 		if r.n != 0 || r.s != 0 || r.m != 0 || len(h) > 0 {
 			sl := &slots[r.slot]
-			fn(Key{Measure: sl.measure, Grain: sl.grain, Start: r.start, Kind: sl.kind, Dim: b.names[r.dim]}, r.n, r.s, r.m, h)
+			if !fn(Key{Measure: sl.measure, Grain: sl.grain, Start: r.start, Kind: sl.kind, Dim: b.names[r.dim]}, r.n, r.s, r.m, h) {
+				return
+			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -194,7 +195,7 @@ func TestRemovedFactsCancel(t *testing.T) {
 	if hists == 0 {
 		t.Fatal("no histograms to compare")
 	}
-	enc := only.EncodedRows()
+	enc := slices.Collect(only.EncodedRows())
 	if len(enc) != len(want) {
 		t.Fatalf("%d encoded rows, %d rows", len(enc), len(want))
 	}
