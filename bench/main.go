@@ -126,7 +126,7 @@ func run() error {
 	pgURL := flag.String("pg", defaultPG, "PostgreSQL server for --db postgres")
 	iters := flag.Int("iters", 30, "warm dashboard iterations")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the warm dashboard runs to this file")
-	keep := flag.Bool("keep-before-import", false, "on SQLite, keep a copy of the database as it is before the deal import (rumbo-before-import.db, for bench profile-import)")
+	keep := flag.Bool("keep-before-import", false, "keep a copy of the database as it is before the deal import, for bench profile-import (SQLite: rumbo-before-import.db beside it; PostgreSQL: database <name>_before)")
 	reuse := flag.Bool("reuse", false, "reuse the databases and import figures of the last run of this scale and engine")
 	rawTimeout := flag.Duration("raw-timeout", 5*time.Minute, "give up the plain SQL peer after this long (its figure is then a lower bound); 0 skips it, keeping a --reuse run's figure")
 	httpDuration := flag.Duration("http-duration", 30*time.Second, "how long the HTTP phase sends KPI reads; 0 skips it")
@@ -672,8 +672,8 @@ func importPhase(ctx context.Context, res *result, sc scale, data, dsn, bareDSN 
 	}
 	res.RebuildS = time.Since(start).Seconds()
 	db.Close()
-	if keep && !postgres {
-		if err := copyFile(dsn, filepath.Join(filepath.Dir(dsn), "rumbo-before-import.db")); err != nil {
+	if keep {
+		if err := keepBeforeImport(ctx, dsn, postgres, pgURL); err != nil {
 			return nil, err
 		}
 	}
@@ -737,7 +737,31 @@ func importPhase(ctx context.Context, res *result, sc scale, data, dsn, bareDSN 
 		os.Remove(bulkDSN)
 	}
 
-	say("import: rumbo %.0f rows/s (%.1f s, peak RSS %.0f MB), bare %.0f rows/s (%.1f s), bare with indexes built after %.0f rows/s (%.1f s)",
-		res.ImportRowsPerS, res.ImportS, res.ImportPeakRSSMB, res.BareRowsPerS, res.BareS, res.BareBulkRowsPerS, res.BareBulkS)
+	say("import: rumbo %.0f rows/s (%.1f s, peak RSS %.0f MB), bare %.0f rows/s (%.1f s)",
+		res.ImportRowsPerS, res.ImportS, res.ImportPeakRSSMB, res.BareRowsPerS, res.BareS)
+	if res.BareBulkS > 0 {
+		say("import: bare with the indexes built after %.0f rows/s (%.1f s)", res.BareBulkRowsPerS, res.BareBulkS)
+	}
 	return org, nil
+}
+
+// keepBeforeImport copies the database as the deal import will find it:
+// on SQLite to rumbo-before-import.db beside it, on PostgreSQL to the
+// database <name>_before.
+func keepBeforeImport(ctx context.Context, dsn string, postgres bool, pgURL string) error {
+	if !postgres {
+		return copyFile(dsn, filepath.Join(filepath.Dir(dsn), "rumbo-before-import.db"))
+	}
+	adb, err := sql.Open("pgx", pgURL)
+	if err != nil {
+		return err
+	}
+	defer adb.Close()
+	src := dsn[strings.LastIndex(dsn, "/")+1 : strings.Index(dsn, "?")]
+	for _, q := range []string{"DROP DATABASE IF EXISTS " + src + "_before", "CREATE DATABASE " + src + "_before TEMPLATE " + src} {
+		if _, err := adb.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
