@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rumbo-app/rumbo"
+	rhttp "github.com/rumbo-app/rumbo/http"
 	"github.com/rumbo-app/rumbo/importer"
 )
 
@@ -50,6 +51,10 @@ See docs/import.md for the canonical headers and the mapping file format.`,
 				// import stays within a bounded resident memory.
 				debug.SetMemoryLimit(importMemoryLimit)
 			}
+			// The server's GC target: an import allocates much and keeps
+			// little, and the memory limit bounds the heap anyway (100k
+			// deals: 1.87 → 1.79 s; 1M: 15.9 → 14.6 s, peak RSS 159 MB).
+			rhttp.TuneGC(a.getenv)
 			ctx := cmd.Context()
 			db, org, err := a.openOrg(ctx)
 			if err != nil {
