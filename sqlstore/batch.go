@@ -99,9 +99,6 @@ func (w *writer) putRun(ctx context.Context, e rumbo.Entity, recs []rumbo.Record
 	if len(xids) == 0 {
 		return nil
 	}
-	if err := w.bulkIndexes(ctx, t); err != nil {
-		return err
-	}
 	old, err := w.storedRows(ctx, t, xids)
 	if err != nil {
 		return err
@@ -139,6 +136,9 @@ func (w *writer) putRun(ctx context.Context, e rumbo.Entity, recs []rumbo.Record
 	}
 	ch, err := w.aggBefore(ctx, e, changed)
 	if err != nil {
+		return err
+	}
+	if err := w.bulkIndexes(ctx, t); err != nil {
 		return err
 	}
 	if err := w.insertRows(ctx, t, rows, vals, ins); err != nil {

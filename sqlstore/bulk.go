@@ -25,16 +25,23 @@ var bulkMin = 20_000
 // onBulkIndexes, when set (tests), is told of the indexes a write drops.
 var onBulkIndexes func(table string, dropped []string)
 
-// bulkIndexes drops t's secondary indexes the first time the write puts
+// bulkIndexes drops t's secondary indexes the first time the write changes
 // records of its entity, if the write expects more records than the table
-// holds; restoreIndexes builds them again.
+// holds and rebuilds the entity's aggregate families at commit (a write
+// keeping deltas reads related rows through those indexes at each batch);
+// restoreIndexes builds them again.
 func (w *writer) bulkIndexes(ctx context.Context, t *table) error {
 	if w.bulkSeen[t.name] {
 		return nil
 	}
 	w.bulkSeen[t.name] = true
-	if w.db.d.name != DialectSQLite || w.opts.Expect < bulkMin {
+	if w.db.d.name != DialectSQLite || w.opts.Expect < bulkMin || w.agg == nil {
 		return nil
+	}
+	for _, f := range familiesOf(t.entity) {
+		if !w.agg.rebuild[f] {
+			return nil
+		}
 	}
 	// The largest id bounds the rows of every organisation: rebuilding the
 	// indexes sorts at most twice what the write brings.

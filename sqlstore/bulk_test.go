@@ -14,16 +14,18 @@ import (
 )
 
 // TestBulkWriteIndexes: a write that expects more records than the table
-// holds drops the table's secondary indexes on SQLite and creates them
-// again before it commits (the same definitions, a sound database, the
-// aggregates equal to a rebuild); one that fails leaves them as they were;
-// one into a table holding more rows than it brings keeps them; PostgreSQL
-// never drops them.
+// holds, and rebuilds their aggregates, drops the table's secondary indexes
+// on SQLite and creates them again before it commits (the same
+// definitions, a sound database, the aggregates equal to a rebuild); one
+// that fails leaves them as they were; one into a table holding more rows
+// than it brings, or that keeps deltas (its families are large: deltas read
+// related rows through the indexes), keeps them; PostgreSQL never drops
+// them.
 func TestBulkWriteIndexes(t *testing.T) {
 	defer sqlstore.SetBulkMin(100)()
+	defer sqlstore.SetRebuildMin(100)()
 	sqlstoretest.ForEachDB(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		org := mustOrg(t, db, "bulk")
 		var dropped []string
 		defer sqlstore.OnBulkIndexes(func(table string, names []string) {
 			dropped = append(dropped, names...)
@@ -57,10 +59,27 @@ func TestBulkWriteIndexes(t *testing.T) {
 			return recs
 		}
 
+		// 2,000 leads make the deal and lead families large: 300 deals then
+		// keep deltas, and the indexes.
+		big := mustOrg(t, db, "bulk-big")
+		var leads []rumbo.Record
+		for i := range 2000 {
+			leads = append(leads, &rumbo.Lead{ExternalID: fmt.Sprint("L", i), CreatedAt: day(1 + i%20), Owner: "Ana"})
+		}
+		putBatches(t, db, big, rumbo.WriteOptions{Now: day(28)}, leads)
+		dropped = nil
+		putBatches(t, db, big, rumbo.WriteOptions{Now: day(28), Expect: 300}, deals(0, 300))
+		if len(dropped) > 0 {
+			t.Fatalf("a write keeping deltas dropped %v", dropped)
+		}
+		sqlstoretest.CheckAggregates(t, db, big, "after deltas")
+
 		// A failing write: the indexes it dropped come back with the rollback.
+		org := mustOrg(t, db, "bulk")
+		dropped = nil
 		boom := errors.New("boom")
-		err := db.Write(ctx, org, rumbo.WriteOptions{Now: day(28), Expect: 300}, func(w rumbo.Writer) error {
-			recs := deals(0, 300)
+		err := db.Write(ctx, org, rumbo.WriteOptions{Now: day(28), Expect: 400}, func(w rumbo.Writer) error {
+			recs := deals(0, 400)
 			if err := rumbo.PutAll(ctx, w, recs, make([]rumbo.Outcome, len(recs)), make([]error, len(recs))); err != nil {
 				return err
 			}
@@ -77,7 +96,7 @@ func TestBulkWriteIndexes(t *testing.T) {
 		}
 
 		dropped = nil
-		putBatches(t, db, org, rumbo.WriteOptions{Now: day(28), Expect: 300}, deals(0, 150), deals(150, 150))
+		putBatches(t, db, org, rumbo.WriteOptions{Now: day(28), Expect: 400}, deals(0, 200), deals(200, 200))
 		if db.Dialect() == sqlstore.DialectPostgres {
 			if len(dropped) > 0 {
 				t.Fatalf("PostgreSQL dropped %v", dropped)
@@ -93,19 +112,19 @@ func TestBulkWriteIndexes(t *testing.T) {
 				t.Fatalf("integrity_check: %v %v", ok, err)
 			}
 		}
-		if n := mustCount(t, db, org, rumbo.EntityDeals); n != 300 {
-			t.Fatalf("%d deals, want 300", n)
+		if n := mustCount(t, db, org, rumbo.EntityDeals); n != 400 {
+			t.Fatalf("%d deals, want 400", n)
 		}
 		sqlstoretest.CheckAggregates(t, db, org, "after a bulk write")
 
-		// 200 more expected, 300 stored: the indexes stay.
+		// 300 more expected, 700 stored in the table: the indexes stay.
 		dropped = nil
-		putBatches(t, db, org, rumbo.WriteOptions{Now: day(28).Add(time.Hour), Expect: 200}, deals(300, 200))
+		putBatches(t, db, org, rumbo.WriteOptions{Now: day(28).Add(time.Hour), Expect: 300}, deals(400, 300))
 		if len(dropped) > 0 {
 			t.Fatalf("a write into a larger table dropped %v", dropped)
 		}
-		if n := mustCount(t, db, org, rumbo.EntityDeals); n != 500 {
-			t.Fatalf("%d deals, want 500", n)
+		if n := mustCount(t, db, org, rumbo.EntityDeals); n != 700 {
+			t.Fatalf("%d deals, want 700", n)
 		}
 	})
 }
