@@ -82,8 +82,9 @@ func (r *Report) Summary() string {
 		r.File, r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected)
 }
 
-// batchSize is how many decoded rows the importer hands the store at once.
-const batchSize = 500
+// batchSize is how many decoded rows the importer hands the store at once
+// (sqlstore's batch).
+const batchSize = 2000
 
 // batch is the rows decoded and not yet stored, with their positions.
 type batch struct {

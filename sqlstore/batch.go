@@ -13,8 +13,12 @@ import (
 )
 
 // maxBatch is the most records putRun writes at once: one SELECT of the
-// stored rows, one multi-row INSERT, and the aggregates' reads per batch.
-const maxBatch = 500
+// stored rows, one multi-row INSERT or COPY, and the aggregates' reads per
+// batch. 2,000 rather than 500: PostgreSQL's COPY of a batch costs a few
+// round trips whatever its size (100k deals: 3.96 → 3.64 s, three
+// alternated runs); SQLite is indifferent. A deal's 14 columns keep a
+// batch's INSERT within maxParams.
+const maxBatch = 2000
 
 // PutBatch stores the records as successive calls of Put would, with a few
 // statements per batch instead of several per record; see rumbo.BatchWriter.

@@ -149,7 +149,7 @@ func copyRows(ctx context.Context, conn *sql.Conn, table string, cols []string, 
 // looks each id up in the (org_id, external_id) index: the planner's
 // statistics of a table a write transaction is filling are those of the
 // table before it, and with them it read every deal of the organisation for
-// each batch of an import (an IN list of 500 ids, estimated to match
+// each batch of an import (an IN list of the batch's ids, estimated to match
 // nearly nothing, next to the condition on org_id).
 func (d *dialect) byExternalID(table, sel string, orgID int64, xids []string) (string, []any) {
 	if d.name == DialectPostgres {
