@@ -54,15 +54,26 @@ func httpDB(ctx context.Context, dsn, work string, postgres bool, pgURL string) 
 	if err != nil {
 		return "", nil, err
 	}
-	src := dsn[strings.LastIndex(dsn, "/")+1 : strings.Index(dsn, "?")]
-	n := src + "_http"
-	drop := func() { adb.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+n+" WITH (FORCE)") }
-	drop()
-	if _, err := adb.ExecContext(ctx, "CREATE DATABASE "+n+" TEMPLATE "+src); err != nil {
+	url, drop, err := pgClone(ctx, adb, dsn, "http")
+	if err != nil {
 		adb.Close()
 		return "", nil, err
 	}
-	return strings.Replace(dsn, "/"+src+"?", "/"+n+"?", 1), func() { drop(); adb.Close() }, nil
+	return url, func() { drop(); adb.Close() }, nil
+}
+
+// pgClone replaces the database <name>_<suffix> by a copy of dsn's database
+// (CREATE DATABASE … TEMPLATE) on the server adb is connected to, and
+// returns the copy's URL and a function that drops it.
+func pgClone(ctx context.Context, adb *sql.DB, dsn, suffix string) (string, func(), error) {
+	src := dsn[strings.LastIndex(dsn, "/")+1 : strings.Index(dsn, "?")]
+	n := src + "_" + suffix
+	drop := func() { adb.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+n+" WITH (FORCE)") }
+	drop()
+	if _, err := adb.ExecContext(ctx, "CREATE DATABASE "+n+" TEMPLATE "+src); err != nil {
+		return "", nil, err
+	}
+	return strings.Replace(dsn, "/"+src+"?", "/"+n+"?", 1), drop, nil
 }
 
 func copyFile(src, dst string) error {

@@ -757,11 +757,6 @@ func keepBeforeImport(ctx context.Context, dsn string, postgres bool, pgURL stri
 		return err
 	}
 	defer adb.Close()
-	src := dsn[strings.LastIndex(dsn, "/")+1 : strings.Index(dsn, "?")]
-	for _, q := range []string{"DROP DATABASE IF EXISTS " + src + "_before", "CREATE DATABASE " + src + "_before TEMPLATE " + src} {
-		if _, err := adb.ExecContext(ctx, q); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, _, err = pgClone(ctx, adb, dsn, "before")
+	return err
 }
