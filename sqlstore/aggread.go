@@ -273,7 +273,7 @@ func (db *DB) OpenEvents(ctx context.Context, orgID int64, from, to time.Time) (
 			&hasLead, &leadChannel, &leadCamp, &leadMarket); err != nil {
 			return nil, fmt.Errorf("read open deals: %w", err)
 		}
-		// Only what the events and their dimensions read (agg.DealDims).
+		// Only what the events and their dimensions read (agg.Builder.OpenEvents).
 		x := rumbo.Deal{Owner: owner.String, Market: market.String, CreatedAt: timeOf(created),
 			ClosedAt: timeOf(closed), Status: status.String, FirstSeenAt: timeOf(firstSeen)}
 		if amount.Valid {

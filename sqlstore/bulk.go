@@ -86,11 +86,8 @@ func (w *writer) bulkIndexes(ctx context.Context, t *table) error {
 
 // restoreIndexes creates the indexes bulkIndexes dropped.
 func (w *writer) restoreIndexes(ctx context.Context) error {
-	// Statements prepared against the old schema are done with.
-	for q, st := range w.stmts {
-		st.Close()
-		delete(w.stmts, q)
-	}
+	// The write's prepared statements stay: SQLite prepares them again
+	// against the new schema when they next run (sqlite3_prepare_v2).
 	for _, def := range w.dropped {
 		if _, err := w.tx.ExecContext(ctx, def); err != nil {
 			return fmt.Errorf("rebuild index: %s: %w", def, err)

@@ -21,20 +21,9 @@ type DealLead struct {
 	Company   string // customer name
 }
 
-// DealDims returns the market and channel × campaign dimensions of a deal:
-// the deal's market else its lead's, and its lead's channel and campaign.
-func DealDims(x *rumbo.Deal, l *DealLead) (market, cc string) {
-	market, cc = x.Market, NoLead
-	if l != nil {
-		if market == "" {
-			market = l.Market
-		}
-		cc = CC(l.Channel, l.Campaign)
-	}
-	return market, cc
-}
-
-// dealDims returns the interned dimensions of a deal (see DealDims).
+// dealDims returns the interned dimensions of a deal: its owner, its market
+// else its lead's, and its lead's channel and campaign (NoLead without a
+// lead).
 func (b *Builder) dealDims(x *rumbo.Deal, l *DealLead) dims {
 	var d dims
 	d[kOwner] = b.intern(x.Owner)
