@@ -20,7 +20,8 @@ import (
 // that fails leaves them as they were; one into a table holding more rows
 // than it brings, or that keeps deltas (its families are large: deltas read
 // related rows through the indexes), keeps them; PostgreSQL never drops
-// them.
+// them. Large writes run without SQLite's foreign-key checks, which every
+// connection has back afterwards (after the failed write too).
 func TestBulkWriteIndexes(t *testing.T) {
 	defer sqlstore.SetBulkMin(100)()
 	defer sqlstore.SetRebuildMin(100)()
@@ -110,6 +111,14 @@ func TestBulkWriteIndexes(t *testing.T) {
 		if db.Dialect() == sqlstore.DialectSQLite {
 			if ok, err := db.Strings("PRAGMA integrity_check"); err != nil || !slices.Equal(ok, []string{"ok"}) {
 				t.Fatalf("integrity_check: %v %v", ok, err)
+			}
+			if ok, err := db.Strings("PRAGMA foreign_key_check"); err != nil || len(ok) > 0 {
+				t.Fatalf("foreign_key_check: %v %v", ok, err)
+			}
+			// The bulk writes ran without foreign-key checks: every
+			// connection has them back.
+			if fks, err := db.ForeignKeys(8); err != nil || slices.Contains(fks, "0") {
+				t.Fatalf("foreign_keys of the pool's connections: %v %v", fks, err)
 			}
 		}
 		if n := mustCount(t, db, org, rumbo.EntityDeals); n != 400 {

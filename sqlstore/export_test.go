@@ -1,5 +1,7 @@
 package sqlstore
 
+import "context"
+
 // SetRebuildMin sets the number of changed records above which a write may
 // rebuild a family instead of keeping a delta, until the returned function
 // restores it.
@@ -47,4 +49,25 @@ func (db *DB) Strings(query string, args ...any) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// ForeignKeys returns PRAGMA foreign_keys of n connections of the pool,
+// held at once: the idle ones first, so every connection a test's writes
+// used is among them when n exceeds the pool's size.
+func (db *DB) ForeignKeys(n int) ([]string, error) {
+	ctx := context.Background()
+	var out []string
+	for range n {
+		c, err := db.db.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		var v string
+		if err := c.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

@@ -77,6 +77,14 @@ func (db *DB) Write(ctx context.Context, orgID int64, opts rumbo.WriteOptions, f
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer conn.Close()
+	if db.d.name == DialectSQLite && opts.Expect >= bulkMin {
+		if err := foreignKeys(ctx, conn, false); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		// Deferred before the rollback below, so it runs after it: the
+		// pragma does nothing inside a transaction.
+		defer foreignKeys(context.WithoutCancel(ctx), conn, true)
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
