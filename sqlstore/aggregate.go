@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -134,12 +135,33 @@ func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int
 	for _, f := range fams {
 		bs[f], sps[f] = agg.NewBuilder(loc), &span{}
 	}
+	// Rows counted ahead by other goroutines: a family's rows are sorted
+	// and counted while the one before is written.
+	ahead := map[string]iter.Seq[agg.EncodedRow]{}
+	defer func() {
+		for _, rows := range ahead {
+			for range rows { // stops its goroutine
+				break
+			}
+		}
+	}()
 	if bs[agg.FamilyDeals] != nil || bs[agg.FamilyLeads] != nil {
 		if err := db.buildDealsLeads(ctx, tx, orgID, bs[agg.FamilyDeals], bs[agg.FamilyLeads], sps[agg.FamilyDeals], sps[agg.FamilyLeads]); err != nil {
 			return fmt.Errorf("aggregates of deals and leads: %w", err)
 		}
+		for _, f := range []string{agg.FamilyDeals, agg.FamilyLeads} {
+			if b := bs[f]; b != nil {
+				ahead[f] = countAhead(b.EncodedRows())
+			}
+		}
 	}
-	for _, f := range fams {
+	// The deals, which have the most rows, are written last: the other
+	// families' writing hides their sorting.
+	order := slices.DeleteFunc(slices.Clone(fams), func(f string) bool { return f == agg.FamilyDeals })
+	if len(order) < len(fams) {
+		order = append(order, agg.FamilyDeals)
+	}
+	for _, f := range order {
 		b, sp := bs[f], sps[f]
 		switch f {
 		case agg.FamilyActivities:
@@ -152,13 +174,57 @@ func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int
 		if err != nil {
 			return fmt.Errorf("aggregates of %s: %w", f, err)
 		}
-		rows := b.EncodedRows()
+		rows, ok := ahead[f]
+		if !ok {
+			rows = b.EncodedRows()
+		}
+		delete(ahead, f)
 		delete(bs, f) // its memory goes to the rows' writing and the next family
 		if err := db.storeFamily(ctx, tx, conn, orgID, f, rows, *sp); err != nil {
 			return fmt.Errorf("store aggregates of %s: %w", f, err)
 		}
 	}
 	return nil
+}
+
+// countAhead starts counting rows on another goroutine, which keeps a few
+// chunks of them ready for the returned sequence; it stops when the
+// sequence is iterated to its end or broken off (a sequence never iterated
+// leaves its goroutine blocked: break off a loop over it to stop it).
+func countAhead(rows iter.Seq[agg.EncodedRow]) iter.Seq[agg.EncodedRow] {
+	const chunk = 256
+	full := make(chan []agg.EncodedRow, 4)
+	stop := make(chan struct{})
+	go func() {
+		defer close(full)
+		buf := make([]agg.EncodedRow, 0, chunk)
+		for r := range rows {
+			if buf = append(buf, r); len(buf) == chunk {
+				select {
+				case full <- buf:
+				case <-stop:
+					return
+				}
+				buf = make([]agg.EncodedRow, 0, chunk)
+			}
+		}
+		if len(buf) > 0 {
+			select {
+			case full <- buf:
+			case <-stop:
+			}
+		}
+	}()
+	return func(yield func(agg.EncodedRow) bool) {
+		defer close(stop)
+		for buf := range full {
+			for _, r := range buf {
+				if !yield(r) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // aggLocation returns the organisation's time zone.
