@@ -756,18 +756,20 @@ func (w *writer) commitAggregates(ctx context.Context) error {
 	return nil
 }
 
-// groupKey is the part of an aggregate key one read selects by.
+// groupKey is the part of a stored aggregate key one read selects by: the
+// name the rows are stored under (a measure or a pack: agg.Stored), grain
+// and kind.
 type groupKey struct {
-	measure string
-	grain   rumbo.Grain
-	kind    string
+	stored string
+	grain  rumbo.Grain
+	kind   string
 }
 
 // applyDelta adds the family's delta to its stored rows (deleting the rows
-// it brings to zero) and updates its span. It goes one measure, grain and
-// kind at a time (the delta rows are sorted by key), reading the stored rows
-// over the range of period starts the delta touches, so that memory holds
-// one group's rows at a time besides the delta.
+// it brings to zero) and updates its span. It goes one stored name, grain
+// and kind at a time, reading the stored rows over the range of period
+// starts the delta touches, so that memory holds one group's rows at a time
+// besides the delta.
 func (w *writer) applyDelta(ctx context.Context, fam string) error {
 	d := w.agg
 	var delta []agg.Row
@@ -775,76 +777,114 @@ func (w *writer) applyDelta(ctx context.Context, fam string) error {
 		delta = b.Rows()
 		delete(d.b, fam)
 	}
-	for len(delta) > 0 {
-		g := groupKey{delta[0].Measure, delta[0].Grain, delta[0].Kind}
-		n := 1
-		for n < len(delta) && (groupKey{delta[n].Measure, delta[n].Grain, delta[n].Kind}) == g {
-			n++
+	var order []groupKey
+	groups := map[groupKey][]agg.Row{}
+	for _, r := range delta {
+		g := groupKey{agg.Stored(r.Measure), r.Grain, r.Kind}
+		if _, ok := groups[g]; !ok {
+			order = append(order, g)
 		}
-		if err := w.applyGroup(ctx, fam, g, delta[:n]); err != nil {
+		groups[g] = append(groups[g], r)
+	}
+	for _, g := range order {
+		if err := w.applyGroup(ctx, fam, g, groups[g]); err != nil {
 			return err
 		}
-		clear(delta[:n])
-		delta = delta[n:]
+		delete(groups, g)
 	}
 	return w.applySpan(ctx, fam)
 }
 
-// applyGroup adds delta rows of one measure, grain and kind, sorted by
-// start, to the stored rows.
+// storedKey is a stored row's key within its group.
+type storedKey struct {
+	start int64
+	dim   string
+}
+
+// applyGroup adds delta rows of one group to the stored rows.
 func (w *writer) applyGroup(ctx context.Context, fam string, g groupKey, delta []agg.Row) error {
-	want := make(map[agg.Key]bool, len(delta))
+	lo, hi := delta[0].Start, delta[0].Start
+	var keys []storedKey // in the delta's order, once each
+	cur := map[storedKey]map[string]*agg.Cell{}
 	for _, r := range delta {
-		want[r.Key] = true
+		lo, hi = min(lo, r.Start), max(hi, r.Start)
+		k := storedKey{r.Start, r.Dim}
+		if _, ok := cur[k]; !ok {
+			keys = append(keys, k)
+			cur[k] = nil
+		}
 	}
-	cur := make(map[agg.Key]*agg.Cell, len(delta))
 	rows, err := w.db.query(ctx, w.tx, `SELECT start, dim, n, s, m, hist FROM agg
 		WHERE org_id = ? AND measure = ? AND grain = ? AND kind = ? AND start >= ? AND start <= ?`,
-		w.org, g.measure, string(g.grain), g.kind, delta[0].Start, delta[len(delta)-1].Start)
+		w.org, g.stored, string(g.grain), g.kind, lo, hi)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		k := agg.Key{Measure: g.measure, Grain: g.grain, Kind: g.kind}
-		c := &agg.Cell{}
+		var k storedKey
+		var n, s, m int64
 		var hist []byte
-		if err := rows.Scan(&k.Start, &k.Dim, &c.N, &c.S, &c.M, &hist); err != nil {
+		if err := rows.Scan(&k.start, &k.dim, &n, &s, &m, &hist); err != nil {
 			return err
 		}
-		if !want[k] {
+		if _, ok := cur[k]; !ok {
 			continue
 		}
-		if len(hist) > 0 {
-			c.Hist = map[int64]int64{}
-			if err := agg.DecodeHist(hist, c.Hist); err != nil {
-				return err
+		cells := map[string]*agg.Cell{}
+		err := decodeStored(g.stored, n, s, m, hist, func(measure string, n, s, m int64, hist []byte) error {
+			c := &agg.Cell{N: n, S: s, M: m}
+			if len(hist) > 0 {
+				c.Hist = map[int64]int64{}
+				if err := agg.DecodeHist(hist, c.Hist); err != nil {
+					return err
+				}
 			}
+			cells[measure] = c
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		cur[k] = c
+		cur[k] = cells
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	rows.Close()
-	put := make([]agg.EncodedRow, 0, len(delta))
 	for _, r := range delta {
-		c := cur[r.Key]
+		k := storedKey{r.Start, r.Dim}
+		cells := cur[k]
+		if cells == nil {
+			cells = map[string]*agg.Cell{}
+			cur[k] = cells
+		}
+		c := cells[r.Measure]
 		if c == nil {
 			c = &agg.Cell{}
+			cells[r.Measure] = c
 		}
 		c.Merge(&r.Cell)
 		if c.N < 0 || c.M < 0 {
 			return fmt.Errorf("aggregate %v went negative: the stored aggregates do not match the records", r.Key)
 		}
-		if c.Zero() {
+	}
+	put := make([]agg.EncodedRow, 0, len(keys))
+	for _, k := range keys {
+		row := agg.EncodedRow{Key: agg.Key{Measure: g.stored, Grain: g.grain, Kind: g.kind, Start: k.start, Dim: k.dim}}
+		if agg.IsPack(g.stored) {
+			row.Hist = agg.EncodePack(g.stored, cur[k])
+		} else if c := cur[k][g.stored]; c != nil && !c.Zero() {
+			row.N, row.S, row.M, row.Hist = c.N, c.S, c.M, agg.EncodeHist(c.Hist)
+		}
+		if row.N == 0 && row.S == 0 && row.M == 0 && row.Hist == nil {
 			if _, err := w.db.exec(ctx, w.tx, "DELETE FROM agg WHERE org_id = ? AND measure = ? AND grain = ? AND kind = ? AND start = ? AND dim = ?",
-				w.org, r.Measure, string(r.Grain), r.Kind, r.Start, r.Dim); err != nil {
+				w.org, g.stored, string(g.grain), g.kind, k.start, k.dim); err != nil {
 				return err
 			}
 			continue
 		}
-		put = append(put, agg.EncodedRow{Key: r.Key, N: c.N, S: c.S, M: c.M, Hist: agg.EncodeHist(c.Hist)})
+		put = append(put, row)
 	}
 	return w.db.storeAggRows(ctx, w.tx, w.org, fam, slices.Values(put), true)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -79,17 +80,26 @@ func padded[T any](args []any, vals []T) ([]any, string) {
 // ReadAggregates calls fn with each aggregate row the query selects: its
 // key, its count, sum and count without value, and its histogram encoded as
 // by agg.EncodeHist (nil when empty or q.NoHist); k and hist are valid
-// during the call only.
+// during the call only. The rows of measures stored in a pack are read from
+// the pack's rows (agg.DecodePack).
 func (db *DB) ReadAggregates(ctx context.Context, orgID int64, q agg.Query, fn func(k *agg.Key, n, s, m int64, hist []byte) error) error {
 	if len(q.Measures) == 0 || (q.Starts != nil && len(q.Starts) == 0) {
 		return nil
 	}
+	var stored []string
+	packed := false
+	for _, m := range q.Measures {
+		if s := agg.Stored(m); !slices.Contains(stored, s) {
+			stored = append(stored, s)
+			packed = packed || s != m
+		}
+	}
 	hist := "hist"
-	if q.NoHist {
+	if q.NoHist && !packed {
 		hist = "NULL"
 	}
 	args := []any{orgID, string(q.Grain), q.Kind}
-	args, ms := padded(args, q.Measures)
+	args, ms := padded(args, stored)
 	query := "SELECT measure, start, dim, n, s, m, " + hist + " FROM agg WHERE org_id = ? AND grain = ? AND kind = ? AND measure IN (" + ms + ")"
 	if q.Starts != nil {
 		var ss string
@@ -117,19 +127,41 @@ func (db *DB) ReadAggregates(ctx context.Context, orgID int64, q agg.Query, fn f
 		}
 		return v
 	}
+	cell := func(m string, n, s, mm int64, hist []byte) error {
+		if !slices.Contains(q.Measures, m) {
+			return nil
+		}
+		if q.NoHist {
+			hist = nil
+		}
+		k.Measure = m
+		return fn(&k, n, s, mm, hist)
+	}
 	for rows.Next() {
 		if err := rows.Scan(&measure, &k.Start, &dim, &n, &s, &m, &h); err != nil {
 			return fmt.Errorf("read aggregates: %w", err)
 		}
-		k.Measure, k.Dim = name(measure), name(dim)
-		if err := fn(&k, n, s, m, h); err != nil {
-			return err
+		k.Dim = name(dim)
+		if err := decodeStored(name(measure), n, s, m, h, cell); err != nil {
+			return fmt.Errorf("read aggregates: %w", err)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read aggregates: %w", err)
 	}
 	return nil
+}
+
+// decodeStored calls fn with each cell of a stored row: the row itself, or
+// the cells of a pack row.
+func decodeStored(name string, n, s, m int64, hist []byte, fn func(measure string, n, s, m int64, hist []byte) error) error {
+	if agg.IsPack(name) {
+		return agg.DecodePack(name, hist, fn)
+	}
+	if len(hist) == 0 {
+		hist = nil
+	}
+	return fn(name, n, s, m, hist)
 }
 
 // Aggregates returns the aggregate rows the query selects with their
@@ -162,6 +194,11 @@ func (db *DB) Aggregates(ctx context.Context, orgID int64, q agg.Query) ([]agg.R
 func (db *DB) SumAggregatesBefore(ctx context.Context, orgID int64, kind string, measures []string, year, quarter, month int64, fn func(measure, dim string, n, s, m int64) error) error {
 	if len(measures) == 0 {
 		return nil
+	}
+	for _, m := range measures {
+		if agg.Stored(m) != m {
+			return fmt.Errorf("sum aggregates: %s is stored in a pack", m)
+		}
 	}
 	var parts []string
 	var args []any

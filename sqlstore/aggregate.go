@@ -151,7 +151,7 @@ func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int
 		}
 		for _, f := range []string{agg.FamilyDeals, agg.FamilyLeads} {
 			if b := bs[f]; b != nil {
-				ahead[f] = countAhead(b.EncodedRows())
+				ahead[f] = countAhead(b.StoredRows())
 			}
 		}
 	}
@@ -176,7 +176,7 @@ func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int
 		}
 		rows, ok := ahead[f]
 		if !ok {
-			rows = b.EncodedRows()
+			rows = b.StoredRows()
 		}
 		delete(ahead, f)
 		delete(bs, f) // its memory goes to the rows' writing and the next family
@@ -259,7 +259,7 @@ func (s *span) see(vs ...sql.NullInt64) {
 // storeFamily replaces the family's aggregate rows and span. On PostgreSQL,
 // with tx's connection, the rows are written with COPY.
 func (db *DB) storeFamily(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int64, fam string, rows iter.Seq[agg.EncodedRow], sp span) error {
-	ms := agg.Measures(fam)
+	ms := agg.StoredNames(fam)
 	args := []any{orgID}
 	for _, m := range ms {
 		args = append(args, m)
@@ -322,7 +322,7 @@ func (s *aggSource) Values() ([]any, error) {
 // storeAggRows writes aggregate rows with multi-row INSERTs of 200 rows (one
 // statement prepared once for them all); with replace, a row that exists is
 // overwritten. Another goroutine takes the next rows (a rebuild's are
-// counted as they come: agg.Builder.EncodedRows) and lays out their
+// counted as they come: agg.Builder.StoredRows) and lays out their
 // arguments while a statement runs.
 func (db *DB) storeAggRows(ctx context.Context, tx *sql.Tx, orgID int64, fam string, rows iter.Seq[agg.EncodedRow], replace bool) error {
 	const per = 200

@@ -16,6 +16,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"iter"
 	"math"
 	"slices"
@@ -98,27 +99,86 @@ const (
 // CohortDays is N of lead_conversion_cohort (the same as metric.CohortDays).
 const CohortDays = 90
 
+// Packs: sibling measures stored together, in one row per period and
+// dimension value whose Key.Measure is the pack and whose Hist holds the
+// cell of each measure present (EncodePack). A deal family of a hundred
+// thousand deals has five times fewer rows to write, and a dashboard as
+// many fewer to read. The open-deal events stay one row per measure: their
+// sums are taken in SQL (SumAggregatesBefore).
+const (
+	PackDeals = "deal_pack" // Won, WonAmt, Lost, Cycle, Recur, Attr
+	PackLeads = "lead_pack" // Leads, Cohort, Conv
+)
+
 // measure describes where a measure's rows exist.
 type measure struct {
 	family string
 	kinds  []string
-	events bool // open-deal events: month rows carry per-day deltas, no day or week rows
+	events bool   // open-deal events: month rows carry per-day deltas, no day or week rows
+	pack   string // the pack it is stored in, "" for none
 }
 
 var (
 	dealKinds = []string{KindTotal, KindOwner, KindMarket, KindCC}
 	measures  = map[string]measure{
-		Won: {FamilyDeals, dealKinds, false}, WonAmt: {FamilyDeals, dealKinds, false},
-		Lost: {FamilyDeals, dealKinds, false}, Cycle: {FamilyDeals, dealKinds, false},
-		Recur: {FamilyDeals, dealKinds, false}, Attr: {FamilyDeals, dealKinds, false},
-		OpenIn: {FamilyDeals, dealKinds, true}, OpenOut: {FamilyDeals, dealKinds, true},
-		Leads: {FamilyLeads, dealKinds, false}, Cohort: {FamilyLeads, dealKinds, false},
-		Conv: {FamilyLeads, dealKinds, false},
-		Acts: {FamilyActivities, []string{KindTotal, KindOwner, KindType}, false},
-		Sent: {FamilySurveys, []string{KindTotal}, false}, CSAT: {FamilySurveys, []string{KindTotal}, false},
-		Resp: {FamilyInquiries, []string{KindTotal}, false},
+		Won: {FamilyDeals, dealKinds, false, PackDeals}, WonAmt: {FamilyDeals, dealKinds, false, PackDeals},
+		Lost: {FamilyDeals, dealKinds, false, PackDeals}, Cycle: {FamilyDeals, dealKinds, false, PackDeals},
+		Recur: {FamilyDeals, dealKinds, false, PackDeals}, Attr: {FamilyDeals, dealKinds, false, PackDeals},
+		OpenIn: {FamilyDeals, dealKinds, true, ""}, OpenOut: {FamilyDeals, dealKinds, true, ""},
+		Leads: {FamilyLeads, dealKinds, false, PackLeads}, Cohort: {FamilyLeads, dealKinds, false, PackLeads},
+		Conv: {FamilyLeads, dealKinds, false, PackLeads},
+		Acts: {FamilyActivities, []string{KindTotal, KindOwner, KindType}, false, ""},
+		Sent: {FamilySurveys, []string{KindTotal}, false, ""}, CSAT: {FamilySurveys, []string{KindTotal}, false, ""},
+		Resp: {FamilyInquiries, []string{KindTotal}, false, ""},
 	}
 )
+
+// Stored returns the name m's rows are stored under: its pack, or m.
+func Stored(m string) string {
+	if p := measures[m].pack; p != "" {
+		return p
+	}
+	return m
+}
+
+// StoredNames returns the names a family's rows are stored under.
+func StoredNames(family string) []string {
+	var out []string
+	for _, m := range Measures(family) {
+		if s := Stored(m); !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// PackMeasures returns the measures of a pack in their stored order; nil
+// when p is not a pack.
+func PackMeasures(p string) []string {
+	var out []string
+	for _, m := range measureOrder {
+		if measures[m].pack == p && p != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// IsPack reports whether name is a pack's.
+func IsPack(name string) bool { return packs[name] != nil }
+
+// packs holds PackMeasures of each pack, and packIndex the index of each
+// packed measure there.
+var packs, packIndex = func() (map[string][]string, map[string]int) {
+	ps, idx := map[string][]string{}, map[string]int{}
+	for _, p := range []string{PackDeals, PackLeads} {
+		ps[p] = PackMeasures(p)
+		for i, m := range ps[p] {
+			idx[m] = i
+		}
+	}
+	return ps, idx
+}()
 
 // Siblings returns the measures kept like m (same family, same kinds and
 // grains), m included, in a fixed order: reading them together lets one
@@ -386,7 +446,7 @@ func (b *Builder) Remove(remove bool) {
 // Open-deal events keep their per-day deltas in month rows only.
 func (b *Builder) Rows() []Row {
 	var out []Row
-	b.eachRow(func(n int) { out = make([]Row, 0, n) }, func(k Key, n, s, m int64, h []histEntry) bool {
+	b.eachRow(false, func(n int) { out = make([]Row, 0, n) }, func(k Key, n, s, m int64, h []histEntry) bool {
 		c := Cell{N: n, S: s, M: m}
 		if len(h) > 0 {
 			c.Hist = make(map[int64]int64, len(h))
@@ -408,16 +468,101 @@ type EncodedRow struct {
 	Hist    []byte
 }
 
-// EncodedRows yields what Rows returns, with histograms encoded as they are
-// stored, as it counts them: a rebuild's rows are written while the next
-// ones are counted, without a map of values each. The builder must not
-// change meanwhile.
-func (b *Builder) EncodedRows() iter.Seq[EncodedRow] {
+// StoredRows yields what Rows returns as it is stored: histograms encoded,
+// and the measures of a pack in one row per period and dimension value
+// (EncodePack), sorted by stored key. It counts them as they go: a
+// rebuild's rows are written while the next ones are counted, without a
+// map of values each. The builder must not change meanwhile.
+func (b *Builder) StoredRows() iter.Seq[EncodedRow] {
 	return func(yield func(EncodedRow) bool) {
-		b.eachRow(func(int) {}, func(k Key, n, s, m int64, h []histEntry) bool {
-			return yield(EncodedRow{k, n, s, m, encodeEntries(h)})
+		var pack EncodedRow // the pack row being filled, Measure "" for none
+		flush := func() bool {
+			if pack.Measure == "" {
+				return true
+			}
+			r := pack
+			pack = EncodedRow{}
+			return yield(r)
+		}
+		b.eachRow(true, func(int) {}, func(k Key, n, s, m int64, h []histEntry) bool {
+			p := measures[k.Measure].pack
+			if p == "" {
+				return flush() && yield(EncodedRow{k, n, s, m, encodeEntries(h)})
+			}
+			i := packIndex[k.Measure]
+			k.Measure = p
+			if pack.Key != k && !flush() {
+				return false
+			}
+			pack.Key = k
+			pack.Hist = appendPackCell(pack.Hist, i, n, s, m, encodeEntries(h))
+			return true
 		})
+		flush()
 	}
+}
+
+// A pack row's Hist holds, for each measure present in PackMeasures order:
+// its index there, N, S and M (uvarint, then varints), then the length of
+// its encoded histogram (uvarint) and the histogram (EncodeHist).
+func appendPackCell(b []byte, i int, n, s, m int64, hist []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(i))
+	b = binary.AppendVarint(b, n)
+	b = binary.AppendVarint(b, s)
+	b = binary.AppendVarint(b, m)
+	b = binary.AppendUvarint(b, uint64(len(hist)))
+	return append(b, hist...)
+}
+
+// EncodePack returns the Hist of a pack row holding cells, by measure;
+// zero cells are left out (nil when all are).
+func EncodePack(pack string, cells map[string]*Cell) []byte {
+	var b []byte
+	for i, m := range packs[pack] {
+		if c := cells[m]; c != nil && !c.Zero() {
+			b = appendPackCell(b, i, c.N, c.S, c.M, EncodeHist(c.Hist))
+		}
+	}
+	return b
+}
+
+var badPack = errors.New("agg: bad pack row")
+
+// DecodePack calls fn with each cell of a pack row's Hist: its measure,
+// N, S, M and histogram as EncodeHist encodes it (nil when empty; valid
+// during the call).
+func DecodePack(pack string, b []byte, fn func(measure string, n, s, m int64, hist []byte) error) error {
+	ms := packs[pack]
+	if ms == nil {
+		return fmt.Errorf("agg: %q is not a pack", pack)
+	}
+	for len(b) > 0 {
+		i, k := binary.Uvarint(b)
+		if k <= 0 || i >= uint64(len(ms)) {
+			return badPack
+		}
+		b = b[k:]
+		var v [3]int64
+		for j := range v {
+			if v[j], k = binary.Varint(b); k <= 0 {
+				return badPack
+			}
+			b = b[k:]
+		}
+		l, k := binary.Uvarint(b)
+		if k <= 0 || l > uint64(len(b)-k) {
+			return badPack
+		}
+		h := b[k : k+int(l)]
+		b = b[k+int(l):]
+		if len(h) == 0 {
+			h = nil
+		}
+		if err := fn(ms[i], v[0], v[1], v[2], h); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // outRow is a row to return: a kept cell (own), or a coarser one added up
@@ -448,10 +593,56 @@ var slotRank = func() []int32 {
 	return rank
 }()
 
+// storedRank orders the slots as their stored rows sort: by the name they
+// are stored under (Stored), grain and kind, the slots of one pack row in
+// PackMeasures order.
+var storedRank = func() []int32 {
+	idx := make([]int, len(slots))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(i, j int) bool {
+		a, b := &slots[idx[i]], &slots[idx[j]]
+		ka, kb := Key{Measure: Stored(a.measure), Grain: a.grain, Kind: a.kind}, Key{Measure: Stored(b.measure), Grain: b.grain, Kind: b.kind}
+		if ka != kb {
+			return ka.less(kb)
+		}
+		return slices.Index(measureOrder, a.measure) < slices.Index(measureOrder, b.measure)
+	})
+	rank := make([]int32, len(slots))
+	for r, si := range idx {
+		rank[si] = int32(r)
+	}
+	return rank
+}()
+
+// storedGroup numbers the slots' stored names, grains and kinds in
+// storedRank order: the slots of one pack share it.
+var storedGroup = func() []int32 {
+	byRank := make([]int, len(slots))
+	for si, r := range storedRank {
+		byRank[r] = si
+	}
+	group := make([]int32, len(slots))
+	g := int32(-1)
+	var last Key
+	for _, si := range byRank {
+		k := Key{Measure: Stored(slots[si].measure), Grain: slots[si].grain, Kind: slots[si].kind}
+		if g < 0 || k != last {
+			g++
+			last = k
+		}
+		group[si] = g
+	}
+	return group
+}()
+
 // eachRow calls grow with the number of rows at most, then fn with every
-// non-zero row, in key order, and its histogram (counts by increasing
-// value, none zero), until fn returns false.
-func (b *Builder) eachRow(grow func(int), fn func(k Key, n, s, m int64, h []histEntry) bool) {
+// non-zero row and its histogram (counts by increasing value, none zero),
+// until fn returns false: in key order, or with stored in stored order (by
+// stored name, grain, kind, start and dimension value, then the measures of
+// a pack in their order).
+func (b *Builder) eachRow(stored bool, grow func(int), fn func(k Key, n, s, m int64, h []histEntry) bool) {
 	var rows []outRow
 	coarse := make([][]map[int32]int, len(slots)) // slot → dim → period number → index in rows
 	for si, ss := range b.series {
@@ -508,11 +699,19 @@ func (b *Builder) eachRow(grow func(int), fn func(k Key, n, s, m int64, h []hist
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortFunc(order, func(x, y int32) int {
-		a, b := &rows[x], &rows[y]
-		return cmp.Or(cmp.Compare(slotRank[a.slot], slotRank[b.slot]), cmp.Compare(a.start, b.start),
-			cmp.Compare(dimRank[a.dim], dimRank[b.dim]))
-	})
+	if stored {
+		slices.SortFunc(order, func(x, y int32) int {
+			a, b := &rows[x], &rows[y]
+			return cmp.Or(cmp.Compare(storedGroup[a.slot], storedGroup[b.slot]), cmp.Compare(a.start, b.start),
+				cmp.Compare(dimRank[a.dim], dimRank[b.dim]), cmp.Compare(storedRank[a.slot], storedRank[b.slot]))
+		})
+	} else {
+		slices.SortFunc(order, func(x, y int32) int {
+			a, b := &rows[x], &rows[y]
+			return cmp.Or(cmp.Compare(slotRank[a.slot], slotRank[b.slot]), cmp.Compare(a.start, b.start),
+				cmp.Compare(dimRank[a.dim], dimRank[b.dim]))
+		})
+	}
 	grow(len(rows))
 	var scratch []histEntry
 	for _, ri := range order {

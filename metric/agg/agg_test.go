@@ -195,14 +195,89 @@ func TestRemovedFactsCancel(t *testing.T) {
 	if hists == 0 {
 		t.Fatal("no histograms to compare")
 	}
-	enc := slices.Collect(only.EncodedRows())
-	if len(enc) != len(want) {
-		t.Fatalf("%d encoded rows, %d rows", len(enc), len(want))
+	// StoredRows: the same cells, histograms encoded, packs in one row per
+	// period and value, in stored key order.
+	stored := slices.Collect(only.StoredRows())
+	if len(stored) >= len(want)*2/3 {
+		t.Fatalf("%d stored rows for %d rows: packs do not pack", len(stored), len(want))
 	}
-	for i, r := range enc {
-		w := want[i]
-		if r.Key != w.Key || r.N != w.N || r.S != w.S || r.M != w.M || !bytes.Equal(r.Hist, EncodeHist(w.Hist)) {
-			t.Fatalf("encoded row %d: %+v, want %+v", i, r, w)
+	byKey := map[Key]Row{}
+	for _, r := range want {
+		byKey[r.Key] = r
+	}
+	check := func(k Key, n, s, m int64, hist []byte) {
+		t.Helper()
+		w, ok := byKey[k]
+		if !ok || n != w.N || s != w.S || m != w.M || !bytes.Equal(hist, EncodeHist(w.Hist)) {
+			t.Fatalf("stored cell %+v %d %d %d %x, want %+v", k, n, s, m, hist, w)
+		}
+		delete(byKey, k)
+	}
+	for i, r := range stored {
+		if i > 0 && !stored[i-1].Key.less(r.Key) {
+			t.Fatalf("stored rows %d and %d out of order: %+v, %+v", i-1, i, stored[i-1].Key, r.Key)
+		}
+		if PackMeasures(r.Measure) == nil {
+			check(r.Key, r.N, r.S, r.M, r.Hist)
+			continue
+		}
+		if r.N != 0 || r.S != 0 || r.M != 0 {
+			t.Fatalf("pack row %+v has N, S, M", r)
+		}
+		err := DecodePack(r.Measure, r.Hist, func(m string, n, s, mm int64, hist []byte) error {
+			k := r.Key
+			k.Measure = m
+			check(k, n, s, mm, hist)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(byKey) > 0 {
+		t.Fatalf("%d rows missing from the stored rows", len(byKey))
+	}
+}
+
+// TestPack: a pack row holds the cells of its measures and nothing else,
+// EncodePack drops zero cells, and a damaged row is an error.
+func TestPack(t *testing.T) {
+	if got := PackMeasures(PackDeals); !slices.Equal(got, []string{Won, WonAmt, Lost, Cycle, Recur, Attr}) {
+		t.Fatalf("deal pack %v", got)
+	}
+	if PackMeasures(OpenIn) != nil || PackMeasures("") != nil || Stored(OpenIn) != OpenIn || Stored(Cohort) != PackLeads {
+		t.Fatal("open-deal events are packed")
+	}
+	if got := StoredNames(FamilyDeals); !slices.Equal(got, []string{PackDeals, OpenIn, OpenOut}) {
+		t.Fatalf("stored names of deals %v", got)
+	}
+	cells := map[string]*Cell{
+		Won: {N: 3, S: -1200}, Cycle: {N: 2, S: 40, Hist: map[int64]int64{10: 1, 30: 1}},
+		Lost: {}, Leads: {N: 9},
+	}
+	b := EncodePack(PackDeals, cells)
+	got := map[string]*Cell{}
+	err := DecodePack(PackDeals, b, func(m string, n, s, mm int64, hist []byte) error {
+		c := &Cell{N: n, S: s, M: mm, Hist: map[int64]int64{}}
+		if err := DecodeHist(hist, c.Hist); err != nil {
+			return err
+		}
+		got[m] = c
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[Won].N != 3 || got[Won].S != -1200 || len(got[Won].Hist) != 0 ||
+		got[Cycle].S != 40 || !maps.Equal(got[Cycle].Hist, cells[Cycle].Hist) {
+		t.Fatalf("decoded %v", got)
+	}
+	if EncodePack(PackDeals, map[string]*Cell{Lost: {}}) != nil {
+		t.Fatal("a pack of zero cells is not empty")
+	}
+	for _, bad := range [][]byte{b[:len(b)-1], append(slices.Clone(b), 9), {0x7f}} {
+		if err := DecodePack(PackDeals, bad, func(string, int64, int64, int64, []byte) error { return nil }); err == nil {
+			t.Fatalf("%x decoded without error", bad)
 		}
 	}
 }
