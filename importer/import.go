@@ -34,7 +34,8 @@ type Options struct {
 	Now time.Time
 	// Progress, if not nil, is called as the file is read with the bytes
 	// read so far and the total; the file is read twice, so the total is
-	// twice its size.
+	// twice its size. The second reading is done by a goroutine of its own
+	// (the calls never overlap).
 	Progress func(bytesRead, totalBytes int64)
 	// Stdin is read when the path is "-"; nil means os.Stdin.
 	Stdin io.Reader
@@ -86,12 +87,99 @@ func (r *Report) Summary() string {
 // (sqlstore's batch).
 const batchSize = 2000
 
-// batch is the rows decoded and not yet stored, with their positions.
+// batch is the rows decoded and not yet stored, with their positions, and
+// what the decoding of their part of the file counted: rows read, rows
+// rejected and their errors.
 type batch struct {
-	recs []rumbo.Record
-	pos  []Pos
-	outs [batchSize]rumbo.Outcome
-	errs [batchSize]error
+	recs     []rumbo.Record
+	pos      []Pos
+	outs     [batchSize]rumbo.Outcome
+	errs     [batchSize]error
+	read     int
+	rejected int
+	rowErrs  []RowError
+}
+
+// decoding decodes a file's rows on its own goroutine, into batches of up
+// to batchSize good rows sent on batches; two batches circulate, each
+// handed back with stored once written.
+type decoding struct {
+	batches chan *batch   // closed at the end of the file, on an error, or by close
+	free    chan *batch   // batches to fill
+	stop    chan struct{} // closed by close
+	err     error         // why batches closed before the end (decoding, ctx); read after it closed
+}
+
+// decodeAhead starts decoding d's rows; the caller must call close.
+func decodeAhead(ctx context.Context, d *Decoder) *decoding {
+	dec := &decoding{batches: make(chan *batch), free: make(chan *batch, 2), stop: make(chan struct{})}
+	for range 2 {
+		dec.free <- &batch{recs: make([]rumbo.Record, 0, batchSize), pos: make([]Pos, 0, batchSize)}
+	}
+	go func() {
+		defer close(dec.batches)
+		var b *batch
+		take := func() bool {
+			select {
+			case b = <-dec.free:
+				return true
+			case <-dec.stop:
+				return false
+			}
+		}
+		send := func() bool {
+			select {
+			case dec.batches <- b:
+				return true
+			case <-dec.stop:
+				return false
+			}
+		}
+		if !take() {
+			return
+		}
+		for n := 0; ; n++ {
+			if n&1023 == 0 {
+				if dec.err = ctx.Err(); dec.err != nil {
+					return
+				}
+			}
+			rec, rowErrs, err := d.Next()
+			if err == io.EOF {
+				break
+			} else if err != nil {
+				dec.err = err
+				return
+			}
+			b.read++
+			if rowErrs != nil {
+				b.rejected++
+				b.rowErrs = append(b.rowErrs, rowErrs...)
+				continue
+			}
+			b.recs, b.pos = append(b.recs, rec), append(b.pos, d.Pos())
+			if len(b.recs) == batchSize && (!send() || !take()) {
+				return
+			}
+		}
+		send()
+	}()
+	return dec
+}
+
+// stored hands back a batch the store has written.
+func (dec *decoding) stored(b *batch) {
+	b.recs, b.pos = b.recs[:0], b.pos[:0]
+	b.read, b.rejected, b.rowErrs = 0, 0, b.rowErrs[:0]
+	dec.free <- b
+}
+
+// close stops the decoding and waits until its goroutine is done with the
+// decoder.
+func (dec *decoding) close() {
+	close(dec.stop)
+	for range dec.batches {
+	}
 }
 
 // flush stores the batch's rows and counts their outcomes in rep.
@@ -121,7 +209,6 @@ func (b *batch) flush(ctx context.Context, w rumbo.Writer, d *Decoder, rep *Repo
 			rep.Unchanged++
 		}
 	}
-	b.recs, b.pos = b.recs[:0], b.pos[:0]
 	return nil
 }
 
@@ -160,34 +247,21 @@ func ImportFile(ctx context.Context, rs rumbo.RecordService, orgID int64, path s
 	}
 	wopts := rumbo.WriteOptions{StrictRefs: opts.StrictRefs, Now: now, Expect: d.Rows()}
 	err = rs.Write(ctx, orgID, wopts, func(w rumbo.Writer) error {
-		b := batch{recs: make([]rumbo.Record, 0, batchSize), pos: make([]Pos, 0, batchSize)}
-		for n := 0; ; n++ {
-			if n&1023 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-			}
-			rec, rowErrs, err := d.Next()
-			if err == io.EOF {
-				break
-			} else if err != nil {
+		// The rows are decoded on another goroutine, a batch ahead of
+		// the store's writing.
+		dec := decodeAhead(ctx, d)
+		defer dec.close()
+		for b := range dec.batches {
+			rep.Read += b.read
+			rep.Rejected += b.rejected
+			rep.Errors = append(rep.Errors, b.rowErrs...)
+			if err := b.flush(ctx, w, d, rep); err != nil {
 				return err
 			}
-			rep.Read++
-			if rowErrs != nil {
-				rep.Rejected++
-				rep.Errors = append(rep.Errors, rowErrs...)
-				continue
-			}
-			b.recs, b.pos = append(b.recs, rec), append(b.pos, d.Pos())
-			if len(b.recs) == batchSize {
-				if err := b.flush(ctx, w, d, rep); err != nil {
-					return err
-				}
-			}
+			dec.stored(b)
 		}
-		if err := b.flush(ctx, w, d, rep); err != nil {
-			return err
+		if dec.err != nil {
+			return dec.err
 		}
 		// Rows the store refused were reported at the end of their batch.
 		sort.SliceStable(rep.Errors, func(i, j int) bool { return rep.Errors[i].Line < rep.Errors[j].Line })

@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,7 +22,12 @@ var now = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 
 func mustOrg(t *testing.T, db *sqlstore.DB) int64 {
 	t.Helper()
-	o := rumbo.Org{Slug: "acme"}
+	return mustOrgSlug(t, db, "acme")
+}
+
+func mustOrgSlug(t *testing.T, db *sqlstore.DB, slug string) int64 {
+	t.Helper()
+	o := rumbo.Org{Slug: slug}
 	if err := db.CreateOrg(context.Background(), &o); err != nil {
 		t.Fatal(err)
 	}
@@ -312,4 +318,53 @@ func BenchmarkImportSQLite(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// TestManyBatches: a file of several batches, decoded a batch ahead of the
+// store's writing, is counted and reported row by row in file order; an
+// import canceled halfway writes nothing.
+func TestManyBatches(t *testing.T) {
+	db := sqlstoretest.MustOpenDB(t)
+	ctx := context.Background()
+	org := mustOrg(t, db)
+	var b strings.Builder
+	b.WriteString("external_id,owner,amount,closed_at,status\n")
+	for i := range 5000 {
+		amount := fmt.Sprint(100 + i%50)
+		if i == 10 || i == 4990 {
+			amount = "x"
+		}
+		fmt.Fprintf(&b, "D%d,Ana,%s,2024-01-%02d,won\n", i, amount, 1+i%28)
+	}
+	path := writeFile(t, "deals.csv", b.String())
+	rep, err := importer.ImportFile(ctx, db, org, path, importer.Options{Entity: rumbo.EntityDeals, Now: now, SkipInvalid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rep.Summary(), path+": 5000 rows read, 4998 inserted, 0 updated, 0 unchanged, 2 rejected"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if len(rep.Errors) != 2 || rep.Errors[0].Line != 12 || rep.Errors[1].Line != 4992 {
+		t.Errorf("errors %+v", rep.Errors)
+	}
+	if n := count(t, db, org, rumbo.EntityDeals); n != 4998 {
+		t.Errorf("%d deals stored, want 4998", n)
+	}
+
+	other := mustOrgSlug(t, db, "canceled")
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	size := int64(b.Len())
+	rep, err = importer.ImportFile(cctx, db, other, path, importer.Options{Entity: rumbo.EntityDeals, Now: now, SkipInvalid: true,
+		Progress: func(read, total int64) {
+			if read > size*3/2 { // halfway through the second reading
+				cancel()
+			}
+		}})
+	if !errors.Is(err, context.Canceled) || rep.Committed {
+		t.Fatalf("canceled import: %v, %+v", err, rep)
+	}
+	if n := count(t, db, other, rumbo.EntityDeals); n != 0 {
+		t.Errorf("%d deals stored by a canceled import", n)
+	}
 }
