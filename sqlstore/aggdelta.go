@@ -786,6 +786,7 @@ func (w *writer) applyDelta(ctx context.Context, fam string) error {
 		}
 		groups[g] = append(groups[g], r)
 	}
+	delta = nil // each group's rows are freed once applied
 	for _, g := range order {
 		if err := w.applyGroup(ctx, fam, g, groups[g]); err != nil {
 			return err
