@@ -95,13 +95,17 @@ type window struct {
 func (w *window) in(x time.Time) bool { return !x.IsZero() && !x.Before(w.lo) && !x.After(w.hi) }
 
 // closedDeals adds the facts of the deals won or lost in the window, but
-// their open-deal events.
+// their open-deal events. The window's deals are joined first: with the
+// eight tables of dealJoins, PostgreSQL no longer reorders joins
+// (join_collapse_limit), and as a semi-join at the end (d.id IN …) the
+// window came after every join, over all the organisation's deals (0.7
+// against 30–50 ms at M).
 func (w *window) closedDeals(ctx context.Context) error {
 	rows, err := w.db.queryStmt(ctx, `SELECT d.lead_xid, c.name, `+ownerName+`, m.name, d.amount, d.created_at, d.closed_at,
 		d.status, d.first_seen_at, l.id IS NOT NULL, l.created_at, l.channel, lcp.name, lm.name, lc.name,
 		COALESCE(d.customer_id, l.customer_id), d.customer_id IS NULL
-		FROM deals d`+dealJoins+`
-		WHERE d.id IN (SELECT id FROM deals WHERE org_id = ? AND status IN ('won', 'lost') AND closed_at >= ? AND closed_at <= ?)`,
+		FROM (SELECT id FROM deals WHERE org_id = ? AND status IN ('won', 'lost') AND closed_at >= ? AND closed_at <= ?) w
+		JOIN deals d ON d.id = w.id`+dealJoins,
 		w.org, w.f, w.t)
 	if err != nil {
 		return err
