@@ -741,6 +741,7 @@ func (w *writer) commitAggregates(ctx context.Context) error {
 	if err := w.db.rebuild(ctx, w.tx, w.conn, w.org, fams); err != nil {
 		return err
 	}
+	w.rebuilt = len(fams) > 0
 	built, err := w.db.builtFamilies(ctx, w.tx, w.org)
 	if err != nil {
 		return err

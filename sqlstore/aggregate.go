@@ -52,14 +52,19 @@ var familyEntity = map[string]rumbo.Entity{
 // raw records, in one transaction. Writes keep them up to date; this is for
 // a database whose records predate the aggregates.
 func (db *DB) RebuildAggregates(ctx context.Context, orgID int64) error {
-	return db.inLockedTx(ctx, orgID, func(tx *sql.Tx) error { return db.rebuild(ctx, tx, nil, orgID, agg.Families) })
+	err := db.inLockedTx(ctx, orgID, func(tx *sql.Tx) error { return db.rebuild(ctx, tx, nil, orgID, agg.Families) })
+	if err == nil {
+		db.analyze(ctx, "agg", "agg_spans")
+	}
+	return err
 }
 
 // rebuildMissing rebuilds, in one transaction, the organisation's families
 // that were never built (or were dropped by a migration) although their
 // entity has records.
 func (db *DB) rebuildMissing(ctx context.Context, orgID int64) error {
-	return db.inLockedTx(ctx, orgID, func(tx *sql.Tx) error {
+	rebuilt := false
+	err := db.inLockedTx(ctx, orgID, func(tx *sql.Tx) error {
 		built, err := db.builtFamilies(ctx, tx, orgID)
 		if err != nil {
 			return err
@@ -73,8 +78,13 @@ func (db *DB) rebuildMissing(ctx context.Context, orgID int64) error {
 			return err
 		}
 		db.log.Info("aggregates rebuilt", "org", orgID, "families", strings.Join(fams, ","), "duration", time.Since(start))
+		rebuilt = true
 		return nil
 	})
+	if err == nil && rebuilt {
+		db.analyze(ctx, "agg", "agg_spans")
+	}
+	return err
 }
 
 // inLockedTx runs fn in a transaction holding the organisation's write

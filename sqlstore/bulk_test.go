@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,7 +68,18 @@ func TestBulkWriteIndexes(t *testing.T) {
 		for i := range 2000 {
 			leads = append(leads, &rumbo.Lead{ExternalID: fmt.Sprint("L", i), CreatedAt: day(1 + i%20), Owner: "Ana"})
 		}
+		if db.Dialect() == sqlstore.DialectPostgres {
+			if got := reltuples(t, db); got != "-1 -1" {
+				t.Fatalf("agg and leads reltuples before any write: %s", got)
+			}
+		}
 		putBatches(t, db, big, rumbo.WriteOptions{Now: day(28)}, leads)
+		if db.Dialect() == sqlstore.DialectPostgres {
+			// The write rebuilt the lead family: it analyzed what it wrote.
+			if got := reltuples(t, db); got == "-1 -1" || strings.Contains(got, "-1") {
+				t.Fatalf("agg and leads reltuples after a rebuilding write: %s (not analyzed)", got)
+			}
+		}
 		dropped = nil
 		putBatches(t, db, big, rumbo.WriteOptions{Now: day(28), Expect: 300}, deals(0, 300))
 		if len(dropped) > 0 {
@@ -136,4 +148,15 @@ func TestBulkWriteIndexes(t *testing.T) {
 			t.Fatalf("%d deals, want 700", n)
 		}
 	})
+}
+
+// reltuples returns PostgreSQL's row estimates of agg and leads, -1 until
+// the table is analyzed.
+func reltuples(t *testing.T, db *sqlstore.DB) string {
+	t.Helper()
+	got, err := db.Strings("SELECT reltuples::bigint::text FROM pg_class WHERE relname IN ('agg', 'leads') ORDER BY relname")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(got, " ")
 }

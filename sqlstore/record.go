@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/rumbo-app/rumbo"
 )
@@ -117,7 +118,33 @@ func (db *DB) Write(ctx context.Context, orgID int64, opts rumbo.WriteOptions, f
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	if opts.Expect >= bulkMin || w.rebuilt {
+		names := []string{"agg", "agg_spans"}
+		for _, e := range rumbo.Entities {
+			if w.touched[e] {
+				names = append(names, tables[e].name)
+			}
+		}
+		db.analyze(ctx, names...)
+	}
 	return nil
+}
+
+// analyze has PostgreSQL gather the statistics of tables a large write has
+// just filled or rewritten: until autovacuum gets to them (a minute or
+// more later) the planner guessed their sizes and chose sequential scans
+// for the dashboard's reads of aggregates (27 against 1 ms at M). A failure
+// is logged: the write is committed. SQLite plans without statistics.
+func (db *DB) analyze(ctx context.Context, tables ...string) {
+	if db.d.name != DialectPostgres || ctx.Err() != nil {
+		return
+	}
+	start := time.Now()
+	if _, err := db.db.ExecContext(ctx, "ANALYZE "+strings.Join(tables, ", ")); err != nil {
+		db.log.Warn("analyze after a large write", "tables", tables, "error", err)
+		return
+	}
+	db.log.Debug("analyzed", "tables", tables, "duration", time.Since(start))
 }
 
 // checkOrg returns ENOTFOUND unless the organisation exists.
@@ -156,6 +183,7 @@ type writer struct {
 	// preload); preloaded the kinds preload ran for.
 	complete, preloaded [refDeal + 1]bool
 	touched             map[rumbo.Entity]bool
+	rebuilt             bool                  // families were rebuilt at commit
 	changed             map[rumbo.Entity]bool // entities with a record inserted or updated
 	agg                 *aggDelta             // the aggregates' pending change
 	bulkSeen            map[string]bool       // tables bulkIndexes has looked at
