@@ -577,44 +577,34 @@ type outRow struct {
 
 // slotRank orders the slots as their rows sort (Key.less: measure, grain,
 // kind), so that sorting rows compares integers.
-var slotRank = func() []int32 {
-	idx := make([]int, len(slots))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.Slice(idx, func(i, j int) bool {
-		a, b := &slots[idx[i]], &slots[idx[j]]
-		return Key{Measure: a.measure, Grain: a.grain, Kind: a.kind}.less(Key{Measure: b.measure, Grain: b.grain, Kind: b.kind})
-	})
-	rank := make([]int32, len(slots))
-	for r, si := range idx {
-		rank[si] = int32(r)
-	}
-	return rank
-}()
+var slotRank = rankSlots(func(a, b *slot) bool {
+	return Key{Measure: a.measure, Grain: a.grain, Kind: a.kind}.less(Key{Measure: b.measure, Grain: b.grain, Kind: b.kind})
+})
 
 // storedRank orders the slots as their stored rows sort: by the name they
 // are stored under (Stored), grain and kind, the slots of one pack row in
 // PackMeasures order.
-var storedRank = func() []int32 {
+var storedRank = rankSlots(func(a, b *slot) bool {
+	ka, kb := Key{Measure: Stored(a.measure), Grain: a.grain, Kind: a.kind}, Key{Measure: Stored(b.measure), Grain: b.grain, Kind: b.kind}
+	if ka != kb {
+		return ka.less(kb)
+	}
+	return slices.Index(measureOrder, a.measure) < slices.Index(measureOrder, b.measure)
+})
+
+// rankSlots returns the rank of each slot in the order less sorts them.
+func rankSlots(less func(a, b *slot) bool) []int32 {
 	idx := make([]int, len(slots))
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.Slice(idx, func(i, j int) bool {
-		a, b := &slots[idx[i]], &slots[idx[j]]
-		ka, kb := Key{Measure: Stored(a.measure), Grain: a.grain, Kind: a.kind}, Key{Measure: Stored(b.measure), Grain: b.grain, Kind: b.kind}
-		if ka != kb {
-			return ka.less(kb)
-		}
-		return slices.Index(measureOrder, a.measure) < slices.Index(measureOrder, b.measure)
-	})
+	sort.Slice(idx, func(i, j int) bool { return less(&slots[idx[i]], &slots[idx[j]]) })
 	rank := make([]int32, len(slots))
 	for r, si := range idx {
 		rank[si] = int32(r)
 	}
 	return rank
-}()
+}
 
 // storedGroup numbers the slots' stored names, grains and kinds in
 // storedRank order: the slots of one pack share it.
