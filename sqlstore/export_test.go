@@ -71,3 +71,6 @@ func (db *DB) ForeignKeys(n int) ([]string, error) {
 	}
 	return out, nil
 }
+
+// CountAhead is countAhead, for its test.
+var CountAhead = countAhead
