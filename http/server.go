@@ -163,7 +163,7 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 // ServeHTTP serves a request: it gives it an id, logs it and recovers a
 // panic as a 500 answer.
 func (s *Server) ServeHTTP(w nethttp.ResponseWriter, r *nethttp.Request) {
-	start := s.now()
+	start := time.Now() // elapsed time: the wall clock, not the server's (RUMBO_NOW may freeze it)
 	id := r.Header.Get("X-Request-Id")
 	if !requestIDPattern.MatchString(id) {
 		b := make([]byte, 8)
@@ -185,7 +185,7 @@ func (s *Server) ServeHTTP(w nethttp.ResponseWriter, r *nethttp.Request) {
 			}
 		}
 		attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.status(),
-			"bytes", rec.bytes, "duration", s.now().Sub(start), "client", s.clientAddr(r).String()}
+			"bytes", rec.bytes, "duration", time.Since(start), "client", s.clientAddr(r).String()}
 		if info.userID != 0 {
 			attrs = append(attrs, "user_id", info.userID)
 		}
