@@ -155,9 +155,12 @@ func StoredNames(family string) []string {
 // PackMeasures returns the measures of a pack in their stored order; nil
 // when p is not a pack.
 func PackMeasures(p string) []string {
+	if p == "" {
+		return nil
+	}
 	var out []string
 	for _, m := range measureOrder {
-		if measures[m].pack == p && p != "" {
+		if measures[m].pack == p {
 			out = append(out, m)
 		}
 	}
@@ -348,7 +351,7 @@ type periods struct {
 // cell is a Builder's cell: N, S and M, while its histogram is kept as the
 // facts came (vals), or for the open-deal events of a month as per-day
 // deltas (days, 3 per day of the month; see Cell), until Rows or
-// EncodedRows counts it. Appending costs less than a map of values, in time
+// StoredRows counts it. Appending costs less than a map of values, in time
 // and memory (a rebuild's histograms hold a value for every won deal in
 // several cells).
 type cell struct {
@@ -460,8 +463,8 @@ func (b *Builder) Rows() []Row {
 	return out
 }
 
-// EncodedRow is a row of EncodedRows: a cell with its histogram encoded
-// (EncodeHist; nil when empty).
+// EncodedRow is a row as stored (StoredRows): a cell with its histogram
+// encoded (EncodeHist; nil when empty), or a pack row (EncodePack in Hist).
 type EncodedRow struct {
 	Key
 	N, S, M int64

@@ -159,8 +159,9 @@ func TestFactsLandInTheirPeriod(t *testing.T) {
 
 // TestRemovedFactsCancel feeds one builder the facts of deals A and B and
 // then removes B's, another A's only: their rows must be equal, histograms
-// included (counts that come to zero dropped), and EncodedRows must be
-// Rows with each histogram encoded as EncodeHist stores it.
+// included (counts that come to zero dropped), and StoredRows must hold
+// the cells of Rows, histograms encoded as EncodeHist stores them and packs
+// in one row per period and value, in stored key order.
 func TestRemovedFactsCancel(t *testing.T) {
 	ds, ls, fw := testDeals(3000)
 	loc, _ := time.LoadLocation("America/Santiago")
