@@ -71,44 +71,28 @@ type result struct {
 	*HTTPResult
 }
 
+// commands are the subcommands: bench NAME ARGS….
+var commands = map[string]func(args []string) error{
+	"cold":           cold,
+	"probe":          probe,
+	"profile-import": profileImport,
+	"indexes":        indexCost,
+	"http":           httpCommand,
+	"serve":          serveProfiled,
+}
+
 func main() {
 	// The dashboards measured here run with the garbage collector's
 	// setting of rumbo serve, which computes them for the web app.
 	rhttp.TuneGC(os.Getenv)
-	if len(os.Args) > 1 && os.Args[1] == "cold" {
-		if err := cold(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "bench cold:", err)
-			os.Exit(1)
+	if len(os.Args) > 1 {
+		if cmd, ok := commands[os.Args[1]]; ok {
+			if err := cmd(os.Args[2:]); err != nil {
+				fmt.Fprintf(os.Stderr, "bench %s: %v\n", os.Args[1], err)
+				os.Exit(1)
+			}
+			return
 		}
-		return
-	}
-	if len(os.Args) > 1 && os.Args[1] == "probe" {
-		if err := probe(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "bench probe:", err)
-			os.Exit(1)
-		}
-		return
-	}
-	if len(os.Args) > 1 && os.Args[1] == "profile-import" {
-		if err := profileImport(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "bench profile-import:", err)
-			os.Exit(1)
-		}
-		return
-	}
-	if len(os.Args) > 1 && os.Args[1] == "http" {
-		if err := httpCommand(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "bench http:", err)
-			os.Exit(1)
-		}
-		return
-	}
-	if len(os.Args) > 1 && os.Args[1] == "serve" {
-		if err := serveProfiled(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "bench serve:", err)
-			os.Exit(1)
-		}
-		return
 	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
