@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -36,15 +37,24 @@ var bulkMin = 20_000
 
 // foreignKeys turns the foreign-key checks of a SQLite connection on or
 // off (outside a transaction: the pragma does nothing inside one). A
-// connection that cannot turn them back on is closed rather than returned
-// to the pool.
+// connection whose setting is in doubt after an error is closed rather
+// than returned to the pool. Turning them on reads the setting back: when the write's
+// context was canceled, database/sql rolls the transaction back on a
+// goroutine of its own, and the pragma may run before that rollback,
+// inside the transaction, where SQLite ignores it without an error.
 func foreignKeys(ctx context.Context, conn *sql.Conn, on bool) error {
 	v := "OFF"
 	if on {
 		v = "ON"
 	}
 	_, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = "+v)
-	if err != nil && on {
+	if err == nil && on {
+		var got int
+		if err = conn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&got); err == nil && got != 1 {
+			err = errors.New("foreign-key checks still off")
+		}
+	}
+	if err != nil {
 		conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	return err

@@ -160,3 +160,37 @@ func reltuples(t *testing.T, db *sqlstore.DB) string {
 	}
 	return strings.Join(got, " ")
 }
+
+// TestCanceledBulkWriteForeignKeys: a large SQLite write (foreign-key
+// checks off) whose context is canceled must not return its connection to
+// the pool with the checks still off. database/sql rolls a canceled
+// transaction back on a goroutine of its own: when that rollback comes
+// after Write turns the checks back on, the pragma runs inside the still
+// open transaction, where SQLite ignores it without an error, and a later
+// Delete on that connection would remove a team people still refer to.
+func TestCanceledBulkWriteForeignKeys(t *testing.T) {
+	defer sqlstore.SetBulkMin(1)()
+	db := sqlstoretest.MustOpenDB(t)
+	org := mustOrg(t, db, "fk")
+	mustPut(t, db, org, rumbo.WriteOptions{Now: t0}, sampleRecords()...)
+	for i := range 2000 {
+		ctx, cancel := context.WithCancel(context.Background())
+		err := db.Write(ctx, org, rumbo.WriteOptions{Now: t0, Expect: 10}, func(w rumbo.Writer) error {
+			cancel()
+			return ctx.Err()
+		})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		if err := db.Delete(context.Background(), org, rumbo.EntityTeams, []string{"T1"}); rumbo.ErrorCode(err) != rumbo.ECONFLICT {
+			t.Fatalf("after %d canceled bulk writes, deleting team T1, which people refer to: %v, want ECONFLICT", i+1, err)
+		}
+	}
+	fks, err := db.ForeignKeys(16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(fks, "0") {
+		t.Fatalf("after canceled bulk writes, a pooled connection has foreign_keys = 0: %v", fks)
+	}
+}
