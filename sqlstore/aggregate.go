@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rumbo-app/rumbo"
@@ -147,12 +148,14 @@ func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int
 	}
 	// Rows counted ahead by other goroutines: a family's rows are sorted
 	// and counted while the one before is written.
+	// A family whose writing fails before reading its rows (a failed
+	// DELETE, a COPY refused at once) leaves its counting goroutine to the
+	// stops, as do the families never reached.
 	ahead := map[string]iter.Seq[agg.EncodedRow]{}
+	var stops []func()
 	defer func() {
-		for _, rows := range ahead {
-			for range rows { // stops its goroutine
-				break
-			}
+		for _, stop := range stops {
+			stop()
 		}
 	}()
 	if bs[agg.FamilyDeals] != nil || bs[agg.FamilyLeads] != nil {
@@ -161,7 +164,8 @@ func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int
 		}
 		for _, f := range []string{agg.FamilyDeals, agg.FamilyLeads} {
 			if b := bs[f]; b != nil {
-				ahead[f] = countAhead(b.StoredRows())
+				rows, stop := countAhead(b.StoredRows())
+				ahead[f], stops = rows, append(stops, stop)
 			}
 		}
 	}
@@ -199,12 +203,15 @@ func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int
 
 // countAhead starts counting rows on another goroutine, which keeps a few
 // chunks of them ready for the returned sequence; it stops when the
-// sequence is iterated to its end or broken off (a sequence never iterated
-// leaves its goroutine blocked: break off a loop over it to stop it).
-func countAhead(rows iter.Seq[agg.EncodedRow]) iter.Seq[agg.EncodedRow] {
+// sequence is iterated to its end or broken off, or when stop is called (a
+// sequence never iterated leaves its goroutine blocked until then). stop
+// may be called more than once, and after the sequence.
+func countAhead(rows iter.Seq[agg.EncodedRow]) (seq iter.Seq[agg.EncodedRow], stop func()) {
 	const chunk = 256
 	full := make(chan []agg.EncodedRow, 4)
-	stop := make(chan struct{})
+	stopped := make(chan struct{})
+	var once sync.Once
+	stop = func() { once.Do(func() { close(stopped) }) }
 	go func() {
 		defer close(full)
 		buf := make([]agg.EncodedRow, 0, chunk)
@@ -212,7 +219,7 @@ func countAhead(rows iter.Seq[agg.EncodedRow]) iter.Seq[agg.EncodedRow] {
 			if buf = append(buf, r); len(buf) == chunk {
 				select {
 				case full <- buf:
-				case <-stop:
+				case <-stopped:
 					return
 				}
 				buf = make([]agg.EncodedRow, 0, chunk)
@@ -221,12 +228,12 @@ func countAhead(rows iter.Seq[agg.EncodedRow]) iter.Seq[agg.EncodedRow] {
 		if len(buf) > 0 {
 			select {
 			case full <- buf:
-			case <-stop:
+			case <-stopped:
 			}
 		}
 	}()
 	return func(yield func(agg.EncodedRow) bool) {
-		defer close(stop)
+		defer stop()
 		for buf := range full {
 			for _, r := range buf {
 				if !yield(r) {
@@ -234,7 +241,7 @@ func countAhead(rows iter.Seq[agg.EncodedRow]) iter.Seq[agg.EncodedRow] {
 				}
 			}
 		}
-	}
+	}, stop
 }
 
 // aggLocation returns the organisation's time zone.

@@ -1,6 +1,11 @@
 package sqlstore
 
-import "context"
+import (
+	"context"
+	"iter"
+
+	"github.com/rumbo-app/rumbo/metric/agg"
+)
 
 // SetRebuildMin sets the number of changed records above which a write may
 // rebuild a family instead of keeping a delta, until the returned function
@@ -73,4 +78,7 @@ func (db *DB) ForeignKeys(n int) ([]string, error) {
 }
 
 // CountAhead is countAhead, for its test.
-var CountAhead = countAhead
+func CountAhead(rows iter.Seq[agg.EncodedRow]) iter.Seq[agg.EncodedRow] {
+	seq, _ := countAhead(rows)
+	return seq
+}
