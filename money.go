@@ -13,6 +13,12 @@ type Money int64
 // MinorUnits is the number of decimal places Money carries.
 const MinorUnits = 2
 
+// MaxMoney is the largest amount a record or a target may hold, in absolute
+// value: a hundred million million currency units. Larger ones are refused
+// as input errors; sums of amounts that go past an int64 of minor units are
+// refused where they are added (metric/agg.ErrOverflow).
+const MaxMoney Money = 100_000_000_000_000_00
+
 // String formats m as a plain decimal string with two decimals, "1234.50".
 func (m Money) String() string {
 	neg := m < 0
@@ -26,6 +32,9 @@ func (m Money) String() string {
 	}
 	return s
 }
+
+// Whole formats m's whole currency units, without decimals: "1234".
+func (m Money) Whole() string { return strconv.FormatInt(int64(m)/100, 10) }
 
 func pad2(v int64) string {
 	if v < 10 {
@@ -53,8 +62,8 @@ func ParseMoney(s string) (Money, error) {
 	if !r.IsInt() {
 		return 0, Errorf(EINVALID, "%q has more than %d decimals", s, MinorUnits)
 	}
-	if !r.Num().IsInt64() {
-		return 0, Errorf(EINVALID, "%q is too large", s)
+	if !r.Num().IsInt64() || r.Num().Int64() > int64(MaxMoney) || r.Num().Int64() < -int64(MaxMoney) {
+		return 0, Errorf(EINVALID, "%q is too large (at most %s)", s, MaxMoney.Whole())
 	}
 	return Money(r.Num().Int64()), nil
 }

@@ -20,7 +20,7 @@ var importMessages = map[string][2]string{
 	"imp.err.number":             {"«%s» no es un número", "“%s” is not a number"},
 	"imp.err.currency":           {"«%s» no está en la moneda de la organización (%s)", "“%s” is not in the organisation's currency (%s)"},
 	"imp.err.decimals":           {"«%s» tiene más de %s decimales", "“%s” has more than %s decimals"},
-	"imp.err.too_large":          {"«%s» es demasiado grande", "“%s” is too large"},
+	"imp.err.too_large":          {"«%s» es demasiado grande (como máximo %s)", "“%s” is too large (at most %s)"},
 	"imp.err.whole_number":       {"«%s» no es un número entero", "“%s” is not a whole number"},
 	"imp.err.yes_no":             {"«%s» no es sí o no (valores válidos: sí, no, yes, true, false, 1, 0)", "“%s” is not yes or no (valid: yes, no, sí, true, false, 1, 0)"},
 	"imp.err.not_allowed":        {"«%s» no es un valor válido (valores válidos: %s)", "“%s” is not a valid value (valid: %s)"},

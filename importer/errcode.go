@@ -58,7 +58,7 @@ var reasons = map[ErrorCode]string{
 	ErrNumber:          "%q is not a number",
 	ErrCurrency:        "%q is not in the organisation's currency (%s)",
 	ErrDecimals:        "%q has more than %s decimals",
-	ErrTooLarge:        "%q is too large",
+	ErrTooLarge:        "%q is too large (at most %s)",
 	ErrWholeNumber:     "%q is not a whole number",
 	ErrYesNo:           "%q is not yes or no (valid: yes, no, sí, true, false, 1, 0)",
 	ErrNotAllowed:      "%q is not a valid value (valid: %s)",

@@ -32,7 +32,7 @@ func TestRowErrorCodes(t *testing.T) {
 		{"number", rumbo.EntityDeals, dealsHeader + "D1,Ana,mil euros,,,open\n", Options{}, "amount", "amount", ErrNumber, []string{"mil euros"}},
 		{"currency", rumbo.EntityDeals, dealsHeader + "D1,Ana,$1.5,,,open\n", Options{}, "amount", "amount", ErrCurrency, []string{"$1.5", "EUR"}},
 		{"decimals", rumbo.EntityDeals, dealsHeader + "D1,Ana,\"1,505\",,,open\nD2,Ana,\"1,5\",,,open\n", Options{}, "amount", "amount", ErrDecimals, []string{"1,505", "2"}},
-		{"too large", rumbo.EntityDeals, dealsHeader + "D1,Ana,99999999999999999999,,,open\n", Options{}, "amount", "amount", ErrTooLarge, []string{"99999999999999999999"}},
+		{"too large", rumbo.EntityDeals, dealsHeader + "D1,Ana,99999999999999999999,,,open\n", Options{}, "amount", "amount", ErrTooLarge, []string{"99999999999999999999", "100000000000000"}},
 		{"not allowed", rumbo.EntityDeals, dealsHeader + "D1,Ana,10,,,pending\n", Options{}, "status", "status", ErrNotAllowed, []string{"pending", "open, won, lost"}},
 		{"required", rumbo.EntityDeals, dealsHeader + "D1,Ana,10,,,\n", Options{}, "status", "status", ErrRequired, nil},
 		{"duplicate id", rumbo.EntityDeals, dealsHeader + "D1,Ana,10,,,open\nD1,Ana,10,,,open\n", Options{}, "external_id", "external_id", ErrDuplicateID, []string{"D1", "2"}},

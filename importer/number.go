@@ -229,12 +229,12 @@ func parseMoney(raw string, dec byte, currency string) (m rumbo.Money, p problem
 			continue // a thousands separator
 		}
 		if v > (math.MaxInt64-9)/10 {
-			return 0, newProblem(ErrTooLarge, raw), false
+			return 0, newProblem(ErrTooLarge, raw, rumbo.MaxMoney.Whole()), false
 		}
 		v = v*10 + int64(c-'0')
 	}
-	if v > math.MaxInt64/100-1 {
-		return 0, newProblem(ErrTooLarge, raw), false
+	if v > int64(rumbo.MaxMoney)/100 {
+		return 0, newProblem(ErrTooLarge, raw, rumbo.MaxMoney.Whole()), false
 	}
 	v *= 100
 	if len(frac) > 0 {
@@ -242,6 +242,9 @@ func parseMoney(raw string, dec byte, currency string) (m rumbo.Money, p problem
 	}
 	if len(frac) > 1 {
 		v += int64(frac[1] - '0')
+	}
+	if v > int64(rumbo.MaxMoney) {
+		return 0, newProblem(ErrTooLarge, raw, rumbo.MaxMoney.Whole()), false
 	}
 	if neg {
 		v = -v

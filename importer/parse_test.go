@@ -158,7 +158,11 @@ func TestParseMoney(t *testing.T) {
 		{"$1,234.56", '.', 0, `"$1,234.56" is not in the organisation's currency (EUR)`},
 		{"10 USD", '.', 0, `"10 USD" is not in the organisation's currency (EUR)`},
 		{"£10", '.', 0, `"£10" is not in the organisation's currency (EUR)`},
-		{"99999999999999999999", '.', 0, `"99999999999999999999" is too large`},
+		{"99999999999999999999", '.', 0, `"99999999999999999999" is too large (at most 100000000000000)`},
+		{"100.000.000.000.000", ',', 100_000_000_000_000_00, ""},
+		{"-100000000000000.00", '.', -100_000_000_000_000_00, ""},
+		{"100000000000000.01", '.', 0, `"100000000000000.01" is too large (at most 100000000000000)`},
+		{"-100000000000001", '.', 0, `"-100000000000001" is too large (at most 100000000000000)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

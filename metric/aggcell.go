@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"encoding/binary"
 	"errors"
+	"math"
 	"math/big"
 	"slices"
+
+	"github.com/rumbo-app/rumbo/metric/agg"
 )
 
 // acell is the aggregate of one measure in one piece and group: the sums of
@@ -16,11 +19,25 @@ type acell struct {
 	n, s, m int64
 	hists   [][]byte // shared with the rows read: never modified
 	less    hist     // counts taken away (negative), see calc.takeAway
+	over    bool     // s went past an int64 (agg.ErrOverflow)
+}
+
+// addS adds x to the cell's sum, noting an overflow.
+func (a *acell) addS(x int64) {
+	var ok bool
+	if a.s, ok = agg.Add(a.s, x); !ok {
+		a.over = true
+	}
 }
 
 // sub takes away the facts of a row (as agg.Row keeps its histogram).
 func (a *acell) sub(n, s, m int64, h map[int64]int64) {
-	a.n, a.s, a.m = a.n-n, a.s-s, a.m-m
+	a.n, a.m = a.n-n, a.m-m
+	if s == math.MinInt64 {
+		a.over = true
+	} else {
+		a.addS(-s)
+	}
 	if len(h) == 0 {
 		return
 	}
@@ -33,7 +50,8 @@ func (a *acell) sub(n, s, m int64, h map[int64]int64) {
 }
 
 func (a *acell) add(n, s, m int64, h []byte) {
-	a.n, a.s, a.m = a.n+n, a.s+s, a.m+m
+	a.n, a.m = a.n+n, a.m+m
+	a.addS(s)
 	if len(h) > 0 {
 		a.hists = append(a.hists, h)
 	}

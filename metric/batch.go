@@ -337,7 +337,11 @@ func (m *memoAgg) openBefore(ctx context.Context, o int64, kind string, year, qu
 				if measure == agg.OpenOut {
 					n, s, mm = -n, -s, -mm
 				}
-				t.n, t.s, t.m = t.n+n, t.s+s, t.m+mm
+				var ok bool
+				if t.s, ok = agg.Add(t.s, s); !ok {
+					return agg.ErrOverflow
+				}
+				t.n, t.m = t.n+n, t.m+mm
 				out[dim] = t
 				return nil
 			})

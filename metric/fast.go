@@ -336,6 +336,13 @@ func (c *calc) fetch(ms ...string) (cells, bool, error) {
 			return nil, false, err
 		}
 	}
+	for _, byCell := range res {
+		for _, cl := range byCell {
+			if cl.over {
+				return nil, false, agg.ErrOverflow
+			}
+		}
+	}
 	return res, true, nil
 }
 
@@ -723,6 +730,7 @@ func fastOpen(c *calc, pipeline bool) (map[cellKey]out, bool, error) {
 		qtr, yr := rumbo.PeriodOf(t, rumbo.GrainQuarter, c.loc), rumbo.PeriodOf(t, rumbo.GrainYear, c.loc)
 		dayIdx := int64(day.Start.Day() - 1)
 		sums := map[string]*openTot{}
+		over := false // a sum of amounts went past an int64
 		add := func(dim string, n, s, m int64) {
 			grp, ok := group(dim)
 			if !ok {
@@ -733,7 +741,10 @@ func fastOpen(c *calc, pipeline bool) (map[cellKey]out, bool, error) {
 				t = &openTot{}
 				sums[grp] = t
 			}
-			t.n, t.s, t.m = t.n+n, t.s+s, t.m+m
+			t.n, t.m = t.n+n, t.m+m
+			if t.s, ok = agg.Add(t.s, s); !ok {
+				over = true
+			}
 		}
 		base, err := c.agg.openBefore(c.ctx, c.org.ID, kind, yr.Start.Unix(), qtr.Start.Unix(), month.Start.Unix())
 		if err != nil {
@@ -763,7 +774,10 @@ func fastOpen(c *calc, pipeline bool) (map[cellKey]out, bool, error) {
 					case 0:
 						n += c
 					case 1:
-						s += c
+						var ok bool
+						if s, ok = agg.Add(s, c); !ok {
+							over = true
+						}
 					default:
 						m += c
 					}
@@ -793,6 +807,9 @@ func fastOpen(c *calc, pipeline bool) (map[cellKey]out, bool, error) {
 					add(r.Dim, -r.N, -r.S, -r.M)
 				}
 			}
+		}
+		if over {
+			return nil, false, agg.ErrOverflow
 		}
 		for grp, t := range sums {
 			if t.n <= 0 {

@@ -779,6 +779,9 @@ func (w *writer) applyDelta(ctx context.Context, fam string) error {
 	if b := d.b[fam]; b != nil {
 		delta = b.Rows()
 		delete(d.b, fam)
+		if err := b.Err(); err != nil {
+			return err
+		}
 	}
 	var order []groupKey
 	groups := map[groupKey][]agg.Row{}
@@ -868,7 +871,9 @@ func (w *writer) applyGroup(ctx context.Context, fam string, g groupKey, delta [
 			c = &agg.Cell{}
 			cells[r.Measure] = c
 		}
-		c.Merge(&r.Cell)
+		if err := c.Merge(&r.Cell); err != nil {
+			return fmt.Errorf("aggregate %v: %w", r.Key, err)
+		}
 		if c.N < 0 || c.M < 0 {
 			return fmt.Errorf("aggregate %v went negative: the stored aggregates do not match the records", r.Key)
 		}

@@ -332,7 +332,7 @@ func (db *DB) OpenEvents(ctx context.Context, orgID int64, from, to time.Time) (
 			out = append(out, row)
 		}
 	}
-	return out, nil
+	return out, b.Err()
 }
 
 // AggregateSpans returns the span of every entity like DataSpans, reading

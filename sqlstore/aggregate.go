@@ -197,6 +197,10 @@ func (db *DB) rebuild(ctx context.Context, tx *sql.Tx, conn *sql.Conn, orgID int
 		if err := db.storeFamily(ctx, tx, conn, orgID, f, rows, *sp); err != nil {
 			return fmt.Errorf("store aggregates of %s: %w", f, err)
 		}
+		// Its rows have all been counted (the sequence ran to its end).
+		if err := b.Err(); err != nil {
+			return fmt.Errorf("aggregates of %s: %w", f, err)
+		}
 	}
 	return nil
 }

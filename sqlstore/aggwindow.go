@@ -79,7 +79,7 @@ func (db *DB) FactsBetween(ctx context.Context, orgID int64, measures []string, 
 			out = append(out, row)
 		}
 	}
-	return out, nil
+	return out, w.b.Err()
 }
 
 // window reads the records with facts in [f, t] into b.

@@ -337,6 +337,36 @@ type Builder struct {
 		at int64
 		p  periods
 	}
+	overflow bool // a sum of amounts went past an int64 (Err)
+}
+
+// ErrOverflow is the error of a sum of amounts that an int64 of minor units
+// cannot hold: Rumbo adds money exactly or not at all.
+var ErrOverflow = rumbo.Errorf(rumbo.EINVALID, "amounts add up to more than %s (or less than -%[1]s), the most Rumbo sums exactly", rumbo.Money(math.MaxInt64))
+
+// Add returns a + b, and false when the sum does not fit in an int64.
+func Add(a, b int64) (int64, bool) {
+	s := a + b
+	return s, (a^s)&(b^s) >= 0
+}
+
+// Err returns ErrOverflow when a sum of the builder's amounts (a cell's, or
+// a month, quarter or year added up from them by Rows or StoredRows, once
+// those have run) went past an int64: its rows are then wrong and must not
+// be used.
+func (b *Builder) Err() error {
+	if b.overflow {
+		return ErrOverflow
+	}
+	return nil
+}
+
+// sum adds x to *a, noting an overflow.
+func (b *Builder) sum(a *int64, x int64) {
+	var ok bool
+	if *a, ok = Add(*a, x); !ok {
+		b.overflow = true
+	}
 }
 
 // periods are the periods of each grain (grainsAll order) holding one day:
@@ -669,7 +699,7 @@ func (b *Builder) eachRow(stored bool, grow func(int), fn func(k Key, n, s, m in
 					}
 					r := &rows[ri]
 					r.n += c.n
-					r.s += c.s
+					b.sum(&r.s, c.s)
 					r.m += c.m
 					if !sl.events {
 						r.parts = append(r.parts, c)
@@ -923,7 +953,7 @@ func (b *Builder) add(m int, t time.Time, d *dims, n, s, miss int64, hist bool, 
 		c := b.cellAt(si, d[sl.ki], ps.num[sl.gi])
 		c.start = ps.start[sl.gi]
 		c.n += n * b.sign
-		c.s += s * b.sign
+		b.sum(&c.s, s*b.sign)
 		c.m += miss * b.sign
 		if sl.events && sl.grain == rumbo.GrainMonth {
 			if c.days == nil {
@@ -931,7 +961,7 @@ func (b *Builder) add(m int, t time.Time, d *dims, n, s, miss int64, hist bool, 
 			}
 			day := ps.mday
 			c.days[3*day] += n * b.sign
-			c.days[3*day+1] += s * b.sign
+			b.sum(&c.days[3*day+1], s*b.sign)
 			c.days[3*day+2] += miss * b.sign
 		} else if hist {
 			if n := len(c.vals); n >= 32 && n == cap(c.vals) {
@@ -958,14 +988,20 @@ func (c *Cell) hist(k, v int64) {
 	}
 }
 
-// Merge adds o into c.
-func (c *Cell) Merge(o *Cell) {
+// Merge adds o into c; ErrOverflow (c unchanged) when their sums of
+// amounts add up past an int64.
+func (c *Cell) Merge(o *Cell) error {
+	s, ok := Add(c.S, o.S)
+	if !ok {
+		return ErrOverflow
+	}
 	c.N += o.N
-	c.S += o.S
+	c.S = s
 	c.M += o.M
 	for k, v := range o.Hist {
 		c.hist(k, v)
 	}
+	return nil
 }
 
 // EncodeHist encodes a histogram as sorted varint pairs (keys as deltas);
