@@ -139,10 +139,14 @@ type Token struct {
 	RevokedAt  time.Time // zero: valid
 }
 
-// Invite purposes.
+// Invite purposes. An organisation's admin makes links for its members
+// (InviteNewUser, InvitePasswordReset) and holds them until they are sent;
+// the server's operator makes InviteOperatorReset links (rumbo user
+// passwd), which apply whatever organisations the user belongs to.
 const (
 	InviteNewUser       = "invite"
 	InvitePasswordReset = "reset"
+	InviteOperatorReset = "operator-reset"
 )
 
 // Invite is a one-time link that lets a user set their password.
@@ -150,7 +154,7 @@ type Invite struct {
 	Hash      string // SHA-256 of the secret, hex
 	UserID    int64
 	OrgID     int64
-	Purpose   string // InviteNewUser or InvitePasswordReset
+	Purpose   string // InviteNewUser, InvitePasswordReset or InviteOperatorReset
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }

@@ -1,10 +1,13 @@
 package http
 
 import (
+	"context"
 	"crypto/subtle"
 	"fmt"
 	nethttp "net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rumbo-app/rumbo"
@@ -231,6 +234,9 @@ type loginRequest struct {
 // Failed attempts slow down further ones per account and per client
 // address; the owner's correct password works again once the delay passed.
 func (s *Server) login(w nethttp.ResponseWriter, r *nethttp.Request, _ *caller) error {
+	if s.crossSite(r) {
+		return errCrossSiteLogin
+	}
 	ctx := r.Context()
 	var req loginRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -241,6 +247,12 @@ func (s *Server) login(w nethttp.ResponseWriter, r *nethttp.Request, _ *caller) 
 		key string
 		max time.Duration
 	}{{"acct:" + email, s.cfg.AccountDelayMax}, {"addr:" + s.clientAddr(r).String(), s.cfg.AddressDelayMax}}
+	// Attempts on one account or from one address run one at a time, from
+	// the check of their delay to the record of their failure: guesses
+	// sent at once would all pass the check before any failure counted.
+	for _, k := range keys {
+		defer s.logins.lock(k.key)()
+	}
 	now := s.now()
 	for _, k := range keys {
 		n, last, err := s.store.LoginFailures(ctx, k.key, now)
@@ -367,30 +379,146 @@ type acceptRequest struct {
 }
 
 // acceptInvite sets a password through a one-time invitation or reset
-// link, and signs the user out everywhere else.
+// link, and signs the user out everywhere else: sessions and API tokens.
+// The link is used up first, so that a made-up one costs no password hash
+// (the endpoint is public). A link no longer applies — not found — when
+// the user has left its organisation, or, for a reset, belongs to another
+// one too, or, for an invitation, has set a password since: its holder
+// (the admin who made it) would get more than that organisation's access.
+// The operator's links (rumbo user passwd) apply to any user.
 func (s *Server) acceptInvite(w nethttp.ResponseWriter, r *nethttp.Request, _ *caller) error {
+	ctx := r.Context()
 	var req acceptRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
+	}
+	if err := rumbo.ValidatePassword(req.Password); err != nil {
+		return err
+	}
+	inv, err := s.store.UseInvite(ctx, rumbo.HashSecret(strings.TrimSpace(req.Token)), s.now())
+	if err != nil {
+		return err
+	}
+	u, err := s.store.FindUser(ctx, inv.UserID)
+	if err != nil {
+		return err
+	}
+	alone, err := s.onlyMemberOf(ctx, u.ID, inv.OrgID)
+	if err != nil {
+		return err
+	}
+	if inv.Purpose != rumbo.InviteOperatorReset {
+		_, err = s.store.FindMembership(ctx, u.ID, inv.OrgID)
+		if rumbo.ErrorCode(err) == rumbo.ENOTFOUND || inv.Purpose == rumbo.InvitePasswordReset && !alone ||
+			inv.Purpose == rumbo.InviteNewUser && u.PasswordHash != "" {
+			return rumbo.Errorf(rumbo.ENOTFOUND, "this link no longer applies: ask for a new one")
+		} else if err != nil {
+			return err
+		}
 	}
 	hash, err := s.hasher.HashPassword(req.Password)
 	if err != nil {
 		return err
 	}
-	inv, err := s.store.UseInvite(r.Context(), rumbo.HashSecret(strings.TrimSpace(req.Token)), s.now())
-	if err != nil {
+	if err := s.store.SetPasswordHash(ctx, u.ID, hash); err != nil {
 		return err
 	}
-	if err := s.store.SetPasswordHash(r.Context(), inv.UserID, hash); err != nil {
+	if err := s.store.DeleteUserSessions(ctx, u.ID); err != nil {
 		return err
 	}
-	if err := s.store.DeleteUserSessions(r.Context(), inv.UserID); err != nil {
+	if err := s.revokeUserTokens(ctx, u.ID); err != nil {
 		return err
 	}
-	u, err := s.store.FindUser(r.Context(), inv.UserID)
-	if err != nil {
-		return err
-	}
+	u.PasswordHash = hash
 	writeJSON(w, nethttp.StatusOK, map[string]any{"user": newUserJSON(u)})
 	return nil
+}
+
+// revokeUserTokens revokes the user's tokens and forgets the cached ones.
+func (s *Server) revokeUserTokens(ctx context.Context, userID int64) error {
+	err := RevokeTokens(ctx, s.store, userID, s.now())
+	s.tokens.clear()
+	return err
+}
+
+// RevokeTokens revokes every token of the user not revoked yet, at now: a
+// password reset signs the user out of scripts too.
+func RevokeTokens(ctx context.Context, store rumbo.SessionService, userID int64, now time.Time) error {
+	ts, err := store.Tokens(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if t.RevokedAt.IsZero() {
+			if err := store.RevokeToken(ctx, userID, t.ID, now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// keyLocks serialises work per key.
+type keyLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	mu      sync.Mutex
+	holders int // holding or waiting
+}
+
+// lock waits for the key's lock and returns its unlock.
+func (k *keyLocks) lock(key string) (unlock func()) {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]*keyLock{}
+	}
+	l := k.m[key]
+	if l == nil {
+		l = &keyLock{}
+		k.m[key] = l
+	}
+	l.holders++
+	k.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		k.mu.Lock()
+		if l.holders--; l.holders == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
+}
+
+// errCrossSiteLogin refuses a sign-in that a browser sends from another
+// site: that site would sign the reader into an account of its choosing
+// (login CSRF), where their next uploads and check-ins would land.
+var errCrossSiteLogin = rumbo.Errorf(rumbo.EFORBIDDEN, "sign-in from another site refused")
+
+// crossSite reports whether a browser says the request comes from another
+// site: Sec-Fetch-Site "cross-site", or, from browsers without it, an
+// Origin that is neither this request's host nor the configured base URL's.
+// Clients that send neither (scripts) are not browsers a site can drive.
+func (s *Server) crossSite(r *nethttp.Request) bool {
+	if sfs := r.Header.Get("Sec-Fetch-Site"); sfs != "" {
+		return sfs == "cross-site"
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return true // "null": a sandboxed or privacy-stripped context
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return false
+	}
+	if b, err := url.Parse(s.cfg.BaseURL); err == nil && s.cfg.BaseURL != "" && strings.EqualFold(u.Host, b.Host) {
+		return false
+	}
+	return true
 }

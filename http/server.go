@@ -98,6 +98,7 @@ type Server struct {
 	jobs    *importRunner
 	tokens  *tokenCache
 	results *kpiCache
+	logins  keyLocks // one sign-in attempt at a time per account and address
 
 	apiDocOnce sync.Once
 	apiDoc     []byte // the OpenAPI document, built on first request

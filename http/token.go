@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	nethttp "net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,9 +45,20 @@ func (s *Server) newTokenJSON(r *nethttp.Request, t *rumbo.Token, slugs map[int6
 		LastUsedAt: timePtr(t.LastUsedAt), RevokedAt: timePtr(t.RevokedAt)}, nil
 }
 
+// callerTokens returns the caller's own tokens: those of every organisation
+// for a session, those of the token's organisation for a token (a token of
+// one organisation sees nothing of the user's others).
+func (s *Server) callerTokens(r *nethttp.Request, c *caller) ([]rumbo.Token, error) {
+	ts, err := s.store.Tokens(r.Context(), c.user.ID)
+	if err != nil || c.token == nil {
+		return ts, err
+	}
+	return slices.DeleteFunc(ts, func(t rumbo.Token) bool { return t.OrgID != c.token.OrgID }), nil
+}
+
 // listTokens lists the caller's own tokens, without their secrets.
 func (s *Server) listTokens(w nethttp.ResponseWriter, r *nethttp.Request, c *caller) error {
-	ts, err := s.store.Tokens(r.Context(), c.user.ID)
+	ts, err := s.callerTokens(r, c)
 	if err != nil {
 		return err
 	}
@@ -70,6 +82,11 @@ type tokenRequest struct {
 // createToken creates a token for the caller in the current organisation
 // and shows its secret, this once.
 func (s *Server) createToken(w nethttp.ResponseWriter, r *nethttp.Request, c *caller) error {
+	if c.token != nil {
+		// A leaked token would otherwise make successors that outlive
+		// its revocation.
+		return rumbo.Errorf(rumbo.EFORBIDDEN, "a token cannot create tokens: sign in, or use rumbo token create")
+	}
 	var req tokenRequest
 	if err := decodeJSON(r, &req); err != nil {
 		return err
@@ -104,11 +121,21 @@ func CreateToken(ctx context.Context, store rumbo.SessionService, userID, orgID 
 	return t, secret, nil
 }
 
-// revokeToken revokes one of the caller's tokens; another user's is not found.
+// revokeToken revokes one of the caller's tokens; another user's is not
+// found, nor, for a token, one of another organisation.
 func (s *Server) revokeToken(w nethttp.ResponseWriter, r *nethttp.Request, c *caller) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return rumbo.Errorf(rumbo.EINVALID, "token id %q is not a number", r.PathValue("id"))
+	}
+	if c.token != nil {
+		ts, err := s.callerTokens(r, c)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(ts, func(t rumbo.Token) bool { return t.ID == id }) {
+			return rumbo.Errorf(rumbo.ENOTFOUND, "token %d not found", id)
+		}
 	}
 	if err := s.store.RevokeToken(r.Context(), c.user.ID, id, s.now()); err != nil {
 		return err

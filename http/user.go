@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	nethttp "net/http"
 	"net/url"
 	"strconv"
@@ -59,7 +60,10 @@ type inviteRequest struct {
 
 // inviteUser adds a user to the current organisation: it creates the user
 // when the e-mail is new and returns a one-time link to set a password
-// when the user has none.
+// when the user has none and belongs to no other organisation (whoever
+// holds the link would have the user's access there too: such a user sets
+// a password through the first organisation's link, or the server's
+// operator with rumbo user passwd).
 func (s *Server) inviteUser(w nethttp.ResponseWriter, r *nethttp.Request, c *caller) error {
 	var req inviteRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -92,7 +96,11 @@ func (s *Server) inviteUser(w nethttp.ResponseWriter, r *nethttp.Request, c *cal
 		return err
 	}
 	out := map[string]any{"user": memberJSON{userJSON: newUserJSON(u), Role: role, Person: m.Person}}
-	if u.PasswordHash == "" {
+	alone, err := s.onlyMemberOf(ctx, u.ID, c.org.ID)
+	if err != nil {
+		return err
+	}
+	if u.PasswordHash == "" && alone {
 		inv, err := s.newInvite(r, u.ID, c.org.ID, rumbo.InviteNewUser)
 		if err != nil {
 			return err
@@ -222,11 +230,18 @@ func (s *Server) removeUser(w nethttp.ResponseWriter, r *nethttp.Request, c *cal
 }
 
 // resetPassword returns a one-time link that lets a member set a new
-// password; the current one keeps working until the link is used.
+// password; the current one keeps working until the link is used. A member
+// who also belongs to another organisation is refused: the admin holding
+// the link would get the member's access there.
 func (s *Server) resetPassword(w nethttp.ResponseWriter, r *nethttp.Request, c *caller) error {
 	m, err := s.member(r, c)
 	if err != nil {
 		return err
+	}
+	if alone, err := s.onlyMemberOf(r.Context(), m.UserID, m.OrgID); err != nil {
+		return err
+	} else if !alone {
+		return rumbo.Errorf(rumbo.ECONFLICT, "this person also belongs to other organisations: the server's operator resets their password (rumbo user passwd)")
 	}
 	inv, err := s.newInvite(r, m.UserID, m.OrgID, rumbo.InvitePasswordReset)
 	if err != nil {
@@ -234,4 +249,19 @@ func (s *Server) resetPassword(w nethttp.ResponseWriter, r *nethttp.Request, c *
 	}
 	writeJSON(w, nethttp.StatusCreated, inv)
 	return nil
+}
+
+// onlyMemberOf reports whether the user belongs to the organisation and to
+// no other.
+func (s *Server) onlyMemberOf(ctx context.Context, userID, orgID int64) (bool, error) {
+	ms, err := s.store.Memberships(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	for _, m := range ms {
+		if m.OrgID != orgID {
+			return false, nil
+		}
+	}
+	return len(ms) > 0, nil
 }

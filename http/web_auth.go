@@ -68,12 +68,18 @@ func (s *Server) loginSubmit(w nethttp.ResponseWriter, r *nethttp.Request) {
 	r.Body = nethttp.MaxBytesReader(w, r.Body, s.cfg.BodyLimit)
 	email, pw := strings.TrimSpace(r.PostFormValue("email")), r.PostFormValue("password")
 	next := localPath(r.PostFormValue("next"))
-	out, err := s.callJSON(r, s.login, nil, loginRequest{Email: email, Password: pw})
+	var out *captured
+	var err error = errCrossSiteLogin
+	if !s.crossSite(r) {
+		out, err = s.callJSON(r, s.login, nil, loginRequest{Email: email, Password: pw})
+	}
 	if err != nil {
 		lang := s.langOf(r, "", "")
 		msg := T(lang, "login.failed")
 		status := nethttp.StatusUnauthorized
-		if de, ok := err.(*detailedError); ok && de.code == ERATELIMITED {
+		if err == errCrossSiteLogin {
+			msg, status = T(lang, "login.cross_site"), nethttp.StatusForbidden
+		} else if de, ok := err.(*detailedError); ok && de.code == ERATELIMITED {
 			msg, status = de.message, nethttp.StatusTooManyRequests
 		} else if rumbo.ErrorCode(err) != rumbo.EUNAUTHORIZED {
 			s.webError(w, r, nil, err)

@@ -108,8 +108,11 @@ func (a *app) setPasswordOrInvite(ctx context.Context, db *sqlstore.DB, u *rumbo
 		if err := db.SetPasswordHash(ctx, u.ID, rhttp.DefaultHasher.Hash(pw)); err != nil {
 			return err
 		}
-		if purpose == rumbo.InvitePasswordReset {
+		if purpose == rumbo.InviteOperatorReset {
 			if err := db.DeleteUserSessions(ctx, u.ID); err != nil {
+				return err
+			}
+			if err := rhttp.RevokeTokens(ctx, db, u.ID, a.now()); err != nil {
 				return err
 			}
 		}
@@ -196,7 +199,7 @@ without either (no terminal), a one-time invitation link is printed instead.`,
 			if len(ms) == 0 {
 				return rumbo.Errorf(rumbo.EINVALID, "%s belongs to no organisation", u.Email)
 			}
-			return a.setPasswordOrInvite(ctx, db, u, ms[0].OrgID, rumbo.InvitePasswordReset, baseURL)
+			return a.setPasswordOrInvite(ctx, db, u, ms[0].OrgID, rumbo.InviteOperatorReset, baseURL)
 		},
 	}
 	passwd.Flags().StringVar(&baseURL, "base-url", baseURL, "public URL of the server, for reset links (env RUMBO_BASE_URL)")
