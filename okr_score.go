@@ -11,7 +11,10 @@ func ScoreOf(progress float64) float64 {
 	return round2(clamp01(progress))
 }
 
-func round2(x float64) float64 { return math.Round(x*100) / 100 }
+// round2 rounds to two decimals, halves away from zero. x*100 alone
+// carries the binary error of x (0.145*100 = 14.4999…): it is rounded to
+// nine decimals first, far below a score's precision and above the error.
+func round2(x float64) float64 { return math.Round(math.Round(x*1e9)/1e7) / 100 }
 
 // CloseObjective scores an objective at the end of its period from its key
 // results' status lines at that time (given in the order of o.KeyResults)

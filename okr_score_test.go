@@ -12,6 +12,8 @@ func TestScoreOf(t *testing.T) {
 	}{
 		{"two decimals", 2.0 / 3, 0.67},
 		{"rounds half up", 0.125, 0.13},
+		{"rounds half up where x*100 falls short", 29.0 / 200, 0.15}, // 0.145 * 100 = 14.4999…
+		{"rounds half up, another", 57.0 / 200, 0.29},
 		{"full", 1, 1},
 		{"clamped", 1.3, 1},
 		{"never negative", -0.2, 0},
@@ -130,5 +132,15 @@ func TestGrade(t *testing.T) {
 				t.Error("no Spanish text")
 			}
 		})
+	}
+}
+
+// TestObjectiveScoreRoundsHalfUp: the mean of two key result scores that
+// falls on a half rounds up, whatever its binary error.
+func TestObjectiveScoreRoundsHalfUp(t *testing.T) {
+	o := Objective{KeyResults: []KeyResult{{Title: "a"}, {Title: "b"}}}
+	c := CloseObjective(o, []KRStatus{{Progress: 0.01}, {Progress: 0.06}})
+	if *c.Score != 0.04 {
+		t.Errorf("objective of key results scoring 0.01 and 0.06 (mean 0.035) = %v, want 0.04", *c.Score)
 	}
 }

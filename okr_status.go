@@ -425,7 +425,8 @@ func staleness(source string, in KRInputs, s OKRSettings) (StatusReason, bool) {
 	loc := in.Period.Location()
 	ref := minTime(in.Now, in.Period.End)
 	stale := func(last time.Time) (int, bool) {
-		return CalendarDays(last, ref, loc), ref.After(last.In(loc).AddDate(0, 0, s.StaleDays))
+		d := CalendarDays(last, ref, loc)
+		return d, d > s.StaleDays // in calendar days: exactly StaleDays is not stale yet
 	}
 	if source == SourceCheckIn {
 		last := in.Period.Start

@@ -341,3 +341,28 @@ func TestOKRStatusJSON(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
 }
+
+// TestFourteenCalendarDaysIsNotStale: staleness counts calendar days, and
+// exactly StaleDays (14) is not stale yet, for check-ins and for data.
+func TestFourteenCalendarDaysIsNotStale(t *testing.T) {
+	loc := mustLoc(t, "Europe/Madrid")
+	q2 := okrPeriod(t, "2026-Q2", loc)
+	manual := KeyResult{ID: 3, Title: "NPS", Kind: KRManual, Unit: ManualNumber, Start: okrRat(t, "0"), Target: okrRat(t, "100")}
+	for _, c := range []struct {
+		now   string
+		stale bool
+	}{{"2026-05-14 12:00", false}, {"2026-05-15 08:00", true}} {
+		in := KRInputs{Period: q2, Now: okrAt(t, loc, c.now),
+			CheckIns: []CheckIn{{KRID: 3, At: okrAt(t, loc, "2026-04-30 10:00"), Value: okrRat(t, "50")}}}
+		got := BuildKRStatus(manual, in, DefaultOKRSettings())
+		if stale := got.Reason != ""; stale != c.stale {
+			t.Errorf("check-in on 30 April 10:00, seen %s: %s %q, want stale %v", c.now, got.Status, got.Reason, c.stale)
+		}
+		revenue := KeyResult{ID: 1, Title: "revenue", Kind: KRMetric, KPI: "revenue", Start: okrRat(t, "0"), Target: okrRat(t, "100")}
+		in = KRInputs{Period: q2, Now: okrAt(t, loc, c.now), Current: okrF(50), DataAsOf: okrAt(t, loc, "2026-04-30 10:00")}
+		got = BuildKRStatus(revenue, in, DefaultOKRSettings())
+		if stale := strings.Contains(got.Reason, "14") || strings.Contains(got.Reason, "15"); stale != c.stale {
+			t.Errorf("data imported on 30 April 10:00, seen %s: %s %q, want stale %v", c.now, got.Status, got.Reason, c.stale)
+		}
+	}
+}

@@ -270,7 +270,7 @@ func (d *Decoder) bind(m *Mapping, header []string) error {
 		for i, h := range header {
 			k := strings.TrimSpace(h)
 			lk := strings.ToLower(k)
-			if k != "" && d.spec.field(lk) < 0 && lk != "id" && lk != "first_seen_at" {
+			if k != "" && d.spec.field(lk) < 0 && !ignoredColumn(lk) {
 				d.custom = append(d.custom, customColumn{name: k, col: k, idx: i})
 			}
 		}
@@ -384,3 +384,8 @@ func (d *Decoder) detect(m *Mapping) error {
 	}
 	return nil
 }
+
+// ignoredColumn reports whether a column (its lower-case name) is neither a
+// field nor a custom field: the store's own id and first_seen_at, as an
+// export of Rumbo has them.
+func ignoredColumn(k string) bool { return k == "id" || k == "first_seen_at" }

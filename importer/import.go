@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rumbo-app/rumbo"
@@ -275,8 +276,29 @@ func ImportFile(ctx context.Context, rs rumbo.RecordService, orgID int64, path s
 		return rep, rumbo.Errorf(rumbo.EINVALID, "%s", RejectedMessage(rep.File, rep.Rejected))
 	} else if err != nil {
 		rep.Inserted, rep.Updated, rep.Unchanged = 0, 0, 0
-		return rep, err
+		return rep, inFile(rep.File, err)
 	}
 	rep.Committed = true
 	return rep, nil
 }
+
+// inFile names the file in a domain error of its import that does not name
+// it yet (one the store raised at commit, such as amounts that add up past
+// what it sums), keeping the error it wraps for errors.Is.
+func inFile(file string, err error) error {
+	var fe *FileError
+	code := rumbo.ErrorCode(err)
+	if errors.As(err, &fe) || code == rumbo.EINTERNAL || strings.HasPrefix(rumbo.ErrorMessage(err), file+":") {
+		return err
+	}
+	return &namedError{named: rumbo.Errorf(code, "%s: %s", file, rumbo.ErrorMessage(err)), cause: err}
+}
+
+// namedError is a domain error with its file named, wrapping the original.
+type namedError struct {
+	named *rumbo.Error
+	cause error
+}
+
+func (e *namedError) Error() string   { return e.named.Message }
+func (e *namedError) Unwrap() []error { return []error{e.named, e.cause} }

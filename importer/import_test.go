@@ -12,6 +12,7 @@ import (
 
 	"github.com/rumbo-app/rumbo"
 	"github.com/rumbo-app/rumbo/importer"
+	"github.com/rumbo-app/rumbo/metric/agg"
 	"github.com/rumbo-app/rumbo/sqlstore"
 	"github.com/rumbo-app/rumbo/sqlstore/sqlstoretest"
 )
@@ -366,5 +367,30 @@ func TestManyBatches(t *testing.T) {
 	}
 	if n := count(t, db, other, rumbo.EntityDeals); n != 0 {
 		t.Errorf("%d deals stored by a canceled import", n)
+	}
+}
+
+// TestOverflowNamesFile: amounts that add up past what the store sums
+// exactly refuse the file, and the message names it (the store raises the
+// error at commit, outside any row).
+func TestOverflowNamesFile(t *testing.T) {
+	db := sqlstoretest.MustOpenDB(t)
+	ctx := context.Background()
+	org := mustOrg(t, db)
+	var b strings.Builder
+	b.WriteString("external_id,amount,closed_at,status\n")
+	for i := range 1000 { // 1,000 × 10^14 in one month
+		fmt.Fprintf(&b, "D%d,100000000000000,2024-01-10,won\n", i)
+	}
+	path := writeFile(t, "deals.csv", b.String())
+	rep, err := importer.ImportFile(ctx, db, org, path, importer.Options{Entity: rumbo.EntityDeals, Now: now})
+	if msg := rumbo.ErrorMessage(err); !strings.HasPrefix(msg, path+": amounts add up to more than") {
+		t.Errorf("got %q, want it to name the file", msg)
+	}
+	if !errors.Is(err, agg.ErrOverflow) || rumbo.ErrorCode(err) != rumbo.EINVALID || rep.Committed {
+		t.Errorf("error %v (code %s, committed %v), want agg.ErrOverflow, EINVALID, nothing committed", err, rumbo.ErrorCode(err), rep.Committed)
+	}
+	if n, err := db.Count(ctx, org, rumbo.EntityDeals); err != nil || n != 0 {
+		t.Errorf("%d deals stored (%v)", n, err)
 	}
 }

@@ -259,7 +259,7 @@ func previewFields(header []string, opts PreviewOptions) []string {
 		k := strings.ToLower(strings.TrimSpace(h))
 		if f, ok := byCol[k]; ok {
 			out[i] = f
-		} else if m.canonical && k != "" && k != "id" {
+		} else if m.canonical && k != "" && !ignoredColumn(k) {
 			out[i] = "fields." + strings.TrimSpace(h)
 		}
 	}

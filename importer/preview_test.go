@@ -129,3 +129,18 @@ func TestParseMapping(t *testing.T) {
 		})
 	}
 }
+
+// TestPreviewIgnoresStoreColumns: the preview says of id and first_seen_at
+// what the import does with them: nothing (they are not custom fields).
+func TestPreviewIgnoresStoreColumns(t *testing.T) {
+	path := writeFile(t, "deals.csv", "external_id,status,first_seen_at,id,note\nD1,won,2024-01-02,7,x\n")
+	p, err := PreviewFile(path, PreviewOptions{Entity: rumbo.EntityDeals})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"external_id", "status", "", "", "fields.note"} {
+		if got := p.Columns[i].Field; got != want {
+			t.Errorf("column %d (%s) feeds %q, want %q", i, p.Columns[i].Name, got, want)
+		}
+	}
+}
