@@ -394,3 +394,29 @@ func TestOverflowNamesFile(t *testing.T) {
 		t.Errorf("%d deals stored (%v)", n, err)
 	}
 }
+
+// TestAdoptIgnoresCase: a rep created on first sight by a deal is the
+// person the people file brings later, whatever the case of the e-mail
+// either writes: one person, with the file's external id.
+func TestAdoptIgnoresCase(t *testing.T) {
+	sqlstoretest.ForEachDB(t, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		org := mustOrg(t, db)
+		deals := writeFile(t, "deals.csv", "external_id,owner,amount,closed_at,status\nD1,Ana.Garcia@Acme.com,100,2024-01-10,won\n")
+		if _, err := importer.ImportFile(ctx, db, org, deals, importer.Options{Entity: rumbo.EntityDeals, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		people := writeFile(t, "people.csv", "external_id,name,email,team\nP1,Ana García,ana.garcia@acme.com,West\n")
+		if _, err := importer.ImportFile(ctx, db, org, people, importer.Options{Entity: rumbo.EntityPeople, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		ps, err := db.People(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ps) != 1 || ps[0].ExternalID != "P1" {
+			t.Errorf("got %d people, want 1, P1 (the rep created on first sight adopted): %+v", len(ps), ps)
+		}
+		sqlstoretest.CheckAggregates(t, db, org, "after the rep's adoption") // the deal's owner renamed
+	})
+}

@@ -351,12 +351,27 @@ func (w *writer) adopt(ctx context.Context, kind refKind, xid string, values ...
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("find %s %q: %w", refNouns[kind], xid, err)
 	}
+	// The record created on first sight is found by its name's key, as
+	// references are: "Ana.Garcia@Acme.com" in the deals names the person
+	// "ana.garcia@acme.com" of the people file.
+	byKey := "SELECT id FROM " + table + " WHERE org_id = ? AND name_key = ? AND substr(external_id, 1, 5) = 'auto:' ORDER BY id LIMIT 1"
+	if kind == refPerson {
+		byKey = "SELECT id FROM people WHERE org_id = ? AND (name_key = ? OR email_key = ?) AND substr(external_id, 1, 5) = 'auto:' ORDER BY id LIMIT 1"
+	}
+	find, err := w.stmt(ctx, byKey)
+	if err != nil {
+		return err
+	}
 	for _, v := range values {
 		v = strings.TrimSpace(v)
 		if v == "" {
 			continue
 		}
-		err := s.QueryRowContext(ctx, w.org, "auto:"+refNouns[kind]+":"+v).Scan(&id)
+		args := []any{w.org, nameKey(v)}
+		if kind == refPerson {
+			args = append(args, nameKey(v))
+		}
+		err := find.QueryRowContext(ctx, args...).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		} else if err != nil {
