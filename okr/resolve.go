@@ -52,7 +52,16 @@ func (s *Service) resolveMetric(ctx context.Context, ev *eval, o *rumbo.Objectiv
 			return err
 		}
 		_, v, ok := rumbo.EstablishingWeek(o.Period, ev.now, func(w rumbo.Period) *big.Rat {
-			return dataOf(weeks[w.Label], additive)
+			v := dataOf(weeks[w.Label], additive)
+			if v == nil {
+				return nil
+			}
+			// A week from which no target follows (a rate of 0 against a
+			// relative change) establishes nothing: the next one may.
+			if r, err := rumbo.ResolveMetric(*kr, additive, rumbo.WeekBaseline(additive, o.Period, v)); err != nil || r.Pending {
+				return nil
+			}
+			return v
 		})
 		if ok {
 			if res, err = rumbo.ResolveMetric(*kr, additive, rumbo.WeekBaseline(additive, o.Period, v)); err != nil {

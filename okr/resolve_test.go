@@ -1,0 +1,61 @@
+package okr_test
+
+import (
+	"context"
+	"math/big"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rumbo-app/rumbo"
+	"github.com/rumbo-app/rumbo/importer"
+	"github.com/rumbo-app/rumbo/okr"
+	"github.com/rumbo-app/rumbo/sqlstore/sqlstoretest"
+)
+
+// TestZeroRateWeekEstablishesNoBaseline: a relative change on a rate
+// without a baseline waits for the first full week from which a target
+// follows. Conversion was 0 % in W02 (five leads, no customer) and 50 % in
+// W03: on 26 January the start is 50 % and the target 55 %, instead of the
+// key result staying "to be established" all quarter on W02.
+func TestZeroRateWeekEstablishesNoBaseline(t *testing.T) {
+	db := sqlstoretest.MustOpenDB(t)
+	ctx := context.Background()
+	org := &rumbo.Org{Slug: "acme", TimeZone: "Europe/Madrid"}
+	if err := db.CreateOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := org.Location()
+	imp := func(e rumbo.Entity, body string) {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), string(e)+".csv")
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := importer.ImportFile(ctx, db, org.ID, path, importer.Options{Entity: e, Location: loc,
+			Now: time.Date(2026, 1, 20, 9, 0, 0, 0, loc)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	imp(rumbo.EntityLeads, "external_id,created_at\n"+
+		"L1,2026-01-06\nL2,2026-01-07\nL3,2026-01-08\nL4,2026-01-09\nL5,2026-01-09\n"+
+		"L6,2026-01-13\nL7,2026-01-14\nL8,2026-01-15\nL9,2026-01-16\n")
+	imp(rumbo.EntityDeals, "external_id,lead,amount,closed_at,status\nD1,L6,100,2026-01-15,won\nD2,L7,100,2026-01-16,won\n")
+	q1, _ := rumbo.ParsePeriod("2026-Q1", loc)
+	o := rumbo.Objective{Title: "Ventas", OwnerKind: rumbo.OwnerOrg, Type: rumbo.Committed, Period: q1,
+		KeyResults: []rumbo.KeyResult{{Title: "conversion +10 %", Kind: rumbo.KRMetric, KPI: "conversion_rate",
+			Baseline: rumbo.BaselinePreviousQuarter, ChangeKind: rumbo.ChangeRelative, Change: big.NewRat(1, 10)}}}
+	if err := db.CreateObjective(ctx, org.ID, &o); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 26, 12, 0, 0, 0, loc)
+	st, err := okr.New(db, func() time.Time { return now }).Status(ctx, org, q1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := st.Objectives[0].KeyResults[0]
+	if k.Start == nil || k.Target == nil || *k.Start != 0.5 || *k.Target != 0.55 {
+		t.Errorf("on 26 January: start %v target %v reason %q; want start 0.5 and target 0.55 from W03", k.Start, k.Target, k.Reason)
+	}
+}
