@@ -77,6 +77,25 @@ type MetricResolution struct {
 // relative change (no target follows from it), the key result is Pending:
 // baseline to be established. Percentage points on an additive KPI are an
 // EINVALID error.
+// CheckMetricKR refuses a metric key result that cannot mean anything on
+// its KPI (additive: a sum or count totalled over the period): percentage
+// points on a total, and a decrease of a total, which only grows as the
+// period goes (its progress toward a lower total would rise as it grows
+// past it). A ceiling on a total is a guardrail key result.
+func CheckMetricKR(kr KeyResult, additive bool) error {
+	if kr.Kind != KRMetric || !additive {
+		return nil
+	}
+	if kr.ChangeKind == ChangePoints {
+		return Errorf(EINVALID, "key result %q: percentage points need a non-additive KPI (a rate or an average)", kr.Title)
+	}
+	if kr.direction() == Decrease {
+		return Errorf(EINVALID, "key result %q: %s is a total that only grows through the period: a decrease of it has no progress; "+
+			"cap it with a guardrail key result (below a weekly maximum), or use a rate or an average", kr.Title, kr.KPI)
+	}
+	return nil
+}
+
 func ResolveMetric(kr KeyResult, additive bool, baseline *big.Rat) (MetricResolution, error) {
 	var res MetricResolution
 	if kr.ChangeKind != ChangeAbsolute && kr.Change == nil {

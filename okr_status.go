@@ -80,16 +80,17 @@ func StatusOf(progress, expected float64, s OKRSettings) TrackStatus {
 	return OffTrack
 }
 
-// Reaches reports whether value reaches target on the way from start:
-// ≥ target when the target is above the start, ≤ when below, and in
-// direction dir when they are equal.
+// Reaches reports whether value reaches target: ≤ target for a decrease;
+// otherwise on the way from start, ≥ target when the target is above the
+// start and ≤ when below (a manual key result from 100 down to 50 without
+// a direction).
 func Reaches(value, start, target float64, dir Direction) bool {
 	switch {
+	case dir == Decrease:
+		return value <= target+tolerance
 	case target > start:
 		return value >= target-tolerance
 	case target < start:
-		return value <= target+tolerance
-	case dir == Decrease:
 		return value <= target+tolerance
 	}
 	return value >= target-tolerance

@@ -366,3 +366,47 @@ func TestFourteenCalendarDaysIsNotStale(t *testing.T) {
 		}
 	}
 }
+
+// TestDecreaseReaches: a forecast reaches a decrease's target when it is at
+// or below it, whatever side of the start the target is on (a key result
+// on a total, as stored before CheckMetricKR refused them: start 0, target
+// 80); without a direction, the side of the start decides.
+func TestDecreaseReaches(t *testing.T) {
+	for _, c := range []struct {
+		value, start, target float64
+		dir                  Direction
+		want                 bool
+	}{
+		{100, 0, 80, Decrease, false},
+		{70, 0, 80, Decrease, true},
+		{13.8, 20, 14, Decrease, true},
+		{15, 20, 14, Decrease, false},
+		{40, 100, 50, "", true}, // a manual key result from 100 down to 50
+		{60, 100, 50, "", false},
+		{50, 0, 50, Increase, true},
+	} {
+		if got := Reaches(c.value, c.start, c.target, c.dir); got != c.want {
+			t.Errorf("Reaches(%v, start %v, target %v, %q) = %v, want %v", c.value, c.start, c.target, c.dir, got, c.want)
+		}
+	}
+}
+
+func TestCheckMetricKR(t *testing.T) {
+	for _, c := range []struct {
+		kr       KeyResult
+		additive bool
+		want     string
+	}{
+		{KeyResult{Title: "a", Kind: KRMetric, KPI: "revenue", ChangeKind: ChangeRelative, Direction: Decrease}, true, "only grows"},
+		{KeyResult{Title: "a", Kind: KRMetric, KPI: "revenue", ChangeKind: ChangeAbsolute, Direction: Decrease}, true, "only grows"},
+		{KeyResult{Title: "a", Kind: KRMetric, KPI: "revenue", ChangeKind: ChangePoints}, true, "percentage points"},
+		{KeyResult{Title: "a", Kind: KRMetric, KPI: "revenue", ChangeKind: ChangeRelative}, true, ""},
+		{KeyResult{Title: "a", Kind: KRMetric, KPI: "response_time", ChangeKind: ChangeRelative, Direction: Decrease}, false, ""},
+		{KeyResult{Title: "a", Kind: KRGuardrail, KPI: "revenue", Direction: Decrease}, true, ""},
+	} {
+		err := CheckMetricKR(c.kr, c.additive)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || ErrorCode(err) != EINVALID) {
+			t.Errorf("%+v additive %v: %v, want %q", c.kr, c.additive, err, c.want)
+		}
+	}
+}

@@ -493,7 +493,8 @@ func (req *krRequest) apply(kr *rumbo.KeyResult) error {
 	return nil
 }
 
-// checkKRKPI refuses a key result bound to a KPI the organisation lacks.
+// checkKRKPI refuses a key result bound to a KPI the organisation lacks,
+// or that cannot mean anything on its KPI (rumbo.CheckMetricKR).
 func (s *Server) checkKRKPI(r *nethttp.Request, c *caller, kr *rumbo.KeyResult) error {
 	if kr.KPI == "" {
 		return nil
@@ -504,7 +505,7 @@ func (s *Server) checkKRKPI(r *nethttp.Request, c *caller, kr *rumbo.KeyResult) 
 	}
 	for _, d := range defs {
 		if d.Key == kr.KPI {
-			return nil
+			return rumbo.CheckMetricKR(*kr, d.Additive)
 		}
 	}
 	return rumbo.Errorf(rumbo.EINVALID, "key result %q: unknown KPI %q (GET /api/v1/kpis lists them)", kr.Title, kr.KPI)

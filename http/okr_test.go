@@ -113,6 +113,12 @@ func TestObjectivesAPI(t *testing.T) {
 	}{
 		{"unknown KPI", "POST", fmt.Sprintf("/api/v1/objectives/%v/key-results", o["id"]), `{"title":"x","kind":"metric","kpi":"nope","change_kind":"absolute","change":1}`, 400},
 		{"bad kind", "POST", fmt.Sprintf("/api/v1/objectives/%v/key-results", o["id"]), `{"title":"x","kind":"magic"}`, 400},
+		{"a decrease of a total", "POST", fmt.Sprintf("/api/v1/objectives/%v/key-results", o["id"]),
+			`{"title":"x","kind":"metric","kpi":"revenue","direction":"decrease","change_kind":"relative","change":"0.2"}`, 400},
+		{"points on a total", "POST", fmt.Sprintf("/api/v1/objectives/%v/key-results", o["id"]),
+			`{"title":"x","kind":"metric","kpi":"revenue","change_kind":"points","change":"0.2"}`, 400},
+		{"a decrease of a rate", "POST", fmt.Sprintf("/api/v1/objectives/%v/key-results", o["id"]),
+			`{"title":"x","kind":"metric","kpi":"conversion_rate","direction":"decrease","change_kind":"relative","change":"0.2"}`, 201},
 		{"patch title", "PATCH", fmt.Sprintf("/api/v1/objectives/%v", o["id"]), `{"title":"Crecer más"}`, 200},
 		{"key results are not patched here", "PATCH", fmt.Sprintf("/api/v1/objectives/%v", o["id"]), `{"key_results":[]}`, 400},
 		{"template twice", "POST", "/api/v1/okrs/templates/ventas/apply", `{"period":"2026-Q3"}`, 201},

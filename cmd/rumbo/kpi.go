@@ -250,7 +250,7 @@ func (a *app) kpiBandsCommand() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			if err := a.checkKPI(cmd, db, org, args[0]); err != nil {
+			if err := a.checkKPI(cmd, db, org, args[0], nil); err != nil {
 				return err
 			}
 			if err := db.SetBands(ctx, org.ID, args[0], b); err != nil {

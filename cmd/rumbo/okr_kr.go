@@ -236,7 +236,7 @@ func (a *app) krAddCommand() *cobra.Command {
 			}
 			defer db.Close()
 			if kr.KPI != "" {
-				if err := a.checkKPI(cmd, db, org, kr.KPI); err != nil {
+				if err := a.checkKPI(cmd, db, org, kr.KPI, &kr); err != nil {
 					return err
 				}
 			}
@@ -265,6 +265,11 @@ func (a *app) krEditCommand() *cobra.Command {
 			}
 			if err := f.apply(cmd, kr); err != nil {
 				return err
+			}
+			if kr.KPI != "" {
+				if err := a.checkKPI(cmd, db, org, kr.KPI, kr); err != nil {
+					return err
+				}
 			}
 			if err := db.UpdateKeyResult(ctx, org.ID, kr); err != nil {
 				return err

@@ -22,14 +22,19 @@ func (a *app) targetCommand() *cobra.Command {
 	return cmd
 }
 
-// checkKPI returns an EINVALID error unless key names a KPI of the organisation.
-func (a *app) checkKPI(cmd *cobra.Command, db *sqlstore.DB, org *rumbo.Org, key string) error {
+// checkKPI returns an EINVALID error unless key names a KPI of the
+// organisation, or when the key result kr (nil: none) cannot mean anything
+// on it (rumbo.CheckMetricKR).
+func (a *app) checkKPI(cmd *cobra.Command, db *sqlstore.DB, org *rumbo.Org, key string, kr *rumbo.KeyResult) error {
 	defs, err := a.engine(db).Definitions(cmd.Context(), org)
 	if err != nil {
 		return err
 	}
 	for _, d := range defs {
 		if d.Key == key {
+			if kr != nil {
+				return rumbo.CheckMetricKR(*kr, d.Additive)
+			}
 			return nil
 		}
 	}
@@ -87,7 +92,7 @@ shorter ones; an unfinished period is compared pro rata for additive KPIs.`,
 				return err
 			}
 			defer db.Close()
-			if err := a.checkKPI(cmd, db, org, t.KPI); err != nil {
+			if err := a.checkKPI(cmd, db, org, t.KPI, nil); err != nil {
 				return err
 			}
 			p, err := pf.resolve(org)
