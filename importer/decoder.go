@@ -206,7 +206,13 @@ func (d *Decoder) start(m *Mapping) error {
 
 // bind finds the source column of every field.
 func (d *Decoder) bind(m *Mapping, header []string) error {
+	// Empty names at the header's end (a trailing delimiter, as some
+	// exports write on the header line alone) are no columns: rows need
+	// not have them.
 	d.width = len(header)
+	for d.width > 0 && strings.TrimSpace(header[d.width-1]) == "" {
+		d.width--
+	}
 	index := map[string]int{}
 	dup := map[string]bool{}
 	for i, h := range header {

@@ -374,3 +374,17 @@ func TestDuplicatesSpilled(t *testing.T) {
 		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestTrailingHeaderDelimiter: a header ending with a delimiter (an empty
+// last name) reads the rows that do not have that column, and those that
+// have it empty; a row with a value there is still too wide.
+func TestTrailingHeaderDelimiter(t *testing.T) {
+	path := writeFile(t, "deals.csv", "external_id,amount,closed_at,status,\nD1,100,2024-01-10,won\nD2,50,2024-01-11,lost,\nD3,5,2024-01-12,won,x\n")
+	recs, errs, err := decodeAll(t, path, deals(Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || len(errs) != 1 || !strings.Contains(errs[0], ":4:") || !strings.Contains(errs[0], "row has 5 columns, the header has 4") {
+		t.Errorf("got %d records and errors %q; want D1 and D2, and line 4 too wide", len(recs), errs)
+	}
+}

@@ -242,13 +242,18 @@ func (s *Service) Close(ctx context.Context, org *rumbo.Org, p rumbo.Period, for
 	if err != nil {
 		return nil, err
 	}
-	var out []rumbo.Objective
+	// Every objective is checked before any is scored: a period not over
+	// leaves all of them as they were.
 	for i := range objs {
 		o := &objs[i]
 		if now.Before(o.Period.End) && !force {
 			return nil, rumbo.Errorf(rumbo.EINVALID, "objective %d: its period %s ends on %s; close it then, or use --force",
 				o.ID, o.Period.Label, o.Period.End.In(ev.loc).Format("2006-01-02 15:04"))
 		}
+	}
+	var out []rumbo.Objective
+	for i := range objs {
+		o := &objs[i]
 		sts, err := s.objectivesStatus(ctx, ev, []*rumbo.Objective{o}, snapNone)
 		if err != nil {
 			return nil, err

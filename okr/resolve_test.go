@@ -59,3 +59,38 @@ func TestZeroRateWeekEstablishesNoBaseline(t *testing.T) {
 		t.Errorf("on 26 January: start %v target %v reason %q; want start 0.5 and target 0.55 from W03", k.Start, k.Target, k.Reason)
 	}
 }
+
+// TestCloseAllOrNothing: closing a period with an objective whose own
+// period has not ended scores none of them.
+func TestCloseAllOrNothing(t *testing.T) {
+	db := sqlstoretest.MustOpenDB(t)
+	ctx := context.Background()
+	org := &rumbo.Org{Slug: "acme", TimeZone: "Europe/Madrid"}
+	if err := db.CreateOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := org.Location()
+	q1, _ := rumbo.ParsePeriod("2026-Q1", loc)
+	marApr, _ := rumbo.ParsePeriod("2026-03-01..2026-04-30", loc)
+	for _, p := range []rumbo.Period{q1, marApr} {
+		o := rumbo.Objective{Title: "O " + p.Label, OwnerKind: rumbo.OwnerOrg, Type: rumbo.Committed, Period: p,
+			KeyResults: []rumbo.KeyResult{{Title: "NPS", Kind: rumbo.KRManual, Unit: rumbo.ManualNumber,
+				Start: big.NewRat(0, 1), Target: big.NewRat(100, 1)}}}
+		if err := db.CreateObjective(ctx, org.ID, &o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Date(2026, 4, 2, 12, 0, 0, 0, loc)
+	if _, err := okr.New(db, func() time.Time { return now }).Close(ctx, org, q1, false); rumbo.ErrorCode(err) != rumbo.EINVALID {
+		t.Fatalf("close 2026-Q1 with an objective running to April: %v, want EINVALID", err)
+	}
+	objs, err := db.Objectives(ctx, org.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objs {
+		if o.Score != nil {
+			t.Errorf("objective %q scored %v by a refused close", o.Title, *o.Score)
+		}
+	}
+}
