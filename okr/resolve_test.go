@@ -11,8 +11,21 @@ import (
 	"github.com/rumbo-app/rumbo"
 	"github.com/rumbo-app/rumbo/importer"
 	"github.com/rumbo-app/rumbo/okr"
+	"github.com/rumbo-app/rumbo/sqlstore"
 	"github.com/rumbo-app/rumbo/sqlstore/sqlstoretest"
 )
+
+// newOrg returns a database with one organisation in Madrid's time zone.
+func newOrg(t *testing.T) (*sqlstore.DB, *rumbo.Org, *time.Location) {
+	t.Helper()
+	db := sqlstoretest.MustOpenDB(t)
+	org := &rumbo.Org{Slug: "acme", TimeZone: "Europe/Madrid"}
+	if err := db.CreateOrg(context.Background(), org); err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := org.Location()
+	return db, org, loc
+}
 
 // TestZeroRateWeekEstablishesNoBaseline: a relative change on a rate
 // without a baseline waits for the first full week from which a target
@@ -20,13 +33,8 @@ import (
 // W03: on 26 January the start is 50 % and the target 55 %, instead of the
 // key result staying "to be established" all quarter on W02.
 func TestZeroRateWeekEstablishesNoBaseline(t *testing.T) {
-	db := sqlstoretest.MustOpenDB(t)
+	db, org, loc := newOrg(t)
 	ctx := context.Background()
-	org := &rumbo.Org{Slug: "acme", TimeZone: "Europe/Madrid"}
-	if err := db.CreateOrg(ctx, org); err != nil {
-		t.Fatal(err)
-	}
-	loc, _ := org.Location()
 	imp := func(e rumbo.Entity, body string) {
 		t.Helper()
 		path := filepath.Join(t.TempDir(), string(e)+".csv")
@@ -63,13 +71,8 @@ func TestZeroRateWeekEstablishesNoBaseline(t *testing.T) {
 // TestCloseAllOrNothing: closing a period with an objective whose own
 // period has not ended scores none of them.
 func TestCloseAllOrNothing(t *testing.T) {
-	db := sqlstoretest.MustOpenDB(t)
+	db, org, loc := newOrg(t)
 	ctx := context.Background()
-	org := &rumbo.Org{Slug: "acme", TimeZone: "Europe/Madrid"}
-	if err := db.CreateOrg(ctx, org); err != nil {
-		t.Fatal(err)
-	}
-	loc, _ := org.Location()
 	q1, _ := rumbo.ParsePeriod("2026-Q1", loc)
 	marApr, _ := rumbo.ParsePeriod("2026-03-01..2026-04-30", loc)
 	for _, p := range []rumbo.Period{q1, marApr} {
