@@ -78,7 +78,9 @@ func (d *dataset) loadOne(e rumbo.Entity) error {
 			if p.Email != "" {
 				d.teamOf[strings.ToLower(p.Email)] = p.Team
 			}
-			d.teamOf[p.Name] = p.Team
+			if p.Name != "" { // a person known by e-mail alone has no name to match
+				d.teamOf[p.Name] = p.Team
+			}
 		}
 	case rumbo.EntityLeads:
 		if d.leads, err = d.src.Leads(d.ctx, d.orgID); err != nil {
@@ -137,6 +139,9 @@ func (d *dataset) covers(e rumbo.Entity, p rumbo.Period) bool {
 
 // team returns the current team of the person named (by name or e-mail).
 func (d *dataset) team(owner string) string {
+	if owner == "" {
+		return "" // no owner, no team
+	}
 	if t, ok := d.teamOf[owner]; ok {
 		return t
 	}

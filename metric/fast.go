@@ -728,7 +728,9 @@ func fastOpen(c *calc, pipeline bool) (map[cellKey]out, bool, error) {
 		}
 		day, month := rumbo.PeriodOf(t, rumbo.GrainDay, c.loc), rumbo.PeriodOf(t, rumbo.GrainMonth, c.loc)
 		qtr, yr := rumbo.PeriodOf(t, rumbo.GrainQuarter, c.loc), rumbo.PeriodOf(t, rumbo.GrainYear, c.loc)
-		dayIdx := int64(day.Start.Day() - 1)
+		// The day's own date: a day that begins at 23:00 the evening
+		// before (clocks forward at midnight) starts on the previous date.
+		dayIdx := int64(day.Start.Add(12*time.Hour).In(c.loc).Day() - 1)
 		sums := map[string]*openTot{}
 		over := false // a sum of amounts went past an int64
 		add := func(dim string, n, s, m int64) {
