@@ -38,8 +38,10 @@ func PeriodWeeks(p Period) []OKRWeek {
 // weekdays counts the Mondays to Fridays in p, by calendar day.
 func weekdays(p Period) int {
 	n := 0
+	loc := p.Location()
 	for d := p.Start; d.Before(p.End); d = addDays(d, 1) {
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+		y, m, day := localDate(d, loc)
+		if wd := time.Date(y, m, day, 12, 0, 0, 0, loc).Weekday(); wd != time.Saturday && wd != time.Sunday {
 			n++
 		}
 	}

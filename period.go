@@ -133,16 +133,35 @@ func RangePeriod(from, to string, loc *time.Location) (Period, error) {
 	return rangeOf(f, addDays(t, 1)), nil
 }
 
-// rangeOf returns the custom range [start, end) with its label; start and
-// end are midnights in their location.
+// rangeOf returns the custom range [start, end) with its label: the dates
+// of its first and last days (start is a day's start, in its location).
 func rangeOf(start, end time.Time) Period {
-	last := addDays(end, -1)
-	return Period{Start: start, End: end, Label: start.Format(dateLayout) + ".." + last.Format(dateLayout)}
+	return Period{Start: start, End: end, Label: dateLabel(start) + ".." + dateLabel(end.Add(-time.Nanosecond))}
 }
 
-// addDays adds n calendar days to t in t's location, keeping the wall clock.
+// localDate returns the date of the day that holds t in loc, as PeriodOf
+// cuts days: where a midnight falls in a daylight-saving gap, the day
+// begins at 23:00 the evening before, and that hour has the next date.
+func localDate(t time.Time, loc *time.Location) (int, time.Month, int) {
+	t = t.In(loc)
+	y, m, d := t.Date()
+	if !t.Before(time.Date(y, m, d+1, 0, 0, 0, 0, loc)) {
+		return time.Date(y, m, d+1, 12, 0, 0, 0, loc).Date()
+	}
+	return y, m, d
+}
+
+// dateLabel formats the date of the day that holds t, in t's location.
+func dateLabel(t time.Time) string {
+	y, m, d := localDate(t, t.Location())
+	return fmt.Sprintf("%04d-%02d-%02d", y, int(m), d)
+}
+
+// addDays returns the start of the day n calendar days after the day that
+// holds t, in t's location.
 func addDays(t time.Time, n int) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day()+n, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	y, m, d := localDate(t, t.Location())
+	return time.Date(y, m, d+n, 0, 0, 0, 0, t.Location())
 }
 
 // PeriodOf returns the period of grain g that holds the instant t, cut in loc.
@@ -258,8 +277,8 @@ func (p Period) Days() int {
 // CalendarDays returns the number of calendar days from the date of a to the
 // date of b, both taken in loc (negative when b is before a).
 func CalendarDays(a, b time.Time, loc *time.Location) int {
-	ay, am, ad := a.In(loc).Date()
-	by, bm, bd := b.In(loc).Date()
+	ay, am, ad := localDate(a, loc)
+	by, bm, bd := localDate(b, loc)
 	da := time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC)
 	db := time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC)
 	return int(db.Sub(da) / (24 * time.Hour))

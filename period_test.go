@@ -2,6 +2,7 @@ package rumbo
 
 import (
 	"math"
+	"math/big"
 	"testing"
 	"time"
 )
@@ -289,5 +290,57 @@ func TestSplitMidnightGap(t *testing.T) {
 	last := time.Date(2024, 9, 7, 23, 30, 0, 0, loc) // after the 8th's start
 	if p := PeriodOf(last, GrainDay, loc); p.Label != "2024-09-08" || !p.Contains(last) {
 		t.Fatalf("day of %v: %s [%v, %v)", last, p.Label, p.Start, p.End)
+	}
+}
+
+// TestGapDayIsOneDay: a day that begins at 23:00 the evening before
+// (Santiago, 8 September 2024: clocks forward at midnight) is one day with
+// its own date, in ranges, their labels, previous ranges, split targets and
+// calendar days.
+func TestGapDayIsOneDay(t *testing.T) {
+	loc := mustLoc(t, "America/Santiago")
+	day, err := ParsePeriod("2024-09-08", loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := day.Days(); got != 1 {
+		t.Errorf("2024-09-08 Days() = %d, want 1", got)
+	}
+	r, err := RangePeriod("2024-09-08", "2024-09-14", loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Label != "2024-09-08..2024-09-14" || r.Days() != 7 {
+		t.Errorf("range: label %q, %d days; want 2024-09-08..2024-09-14, 7", r.Label, r.Days())
+	}
+	if prev := r.Previous(); prev.Label != "2024-09-01..2024-09-07" {
+		t.Errorf("previous of range = %q [%v, %v), want 2024-09-01..2024-09-07", prev.Label, prev.Start, prev.End)
+	}
+	sep, _ := ParsePeriod("2024-09", loc)
+	if got := SplitTarget(big.NewRat(300, 1), sep, day); got.Cmp(big.NewRat(10, 1)) != 0 {
+		t.Errorf("300 for 2024-09 split to 2024-09-08 = %s, want 10", got.RatString())
+	}
+	if got := CalendarDays(day.Start, time.Date(2024, 9, 9, 12, 0, 0, 0, loc), loc); got != 1 {
+		t.Errorf("CalendarDays(2024-09-08 start, 2024-09-09 12:00) = %d, want 1", got)
+	}
+	// A range ending on that day ends with it, and holds its last hour.
+	r, err = RangePeriod("2024-09-01", "2024-09-08", loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.End.Equal(day.End) || r.Label != "2024-09-01..2024-09-08" || r.Days() != 8 {
+		t.Errorf("2024-09-01..2024-09-08 = %q [%v, %v), %d days; want end %v, 8 days", r.Label, r.Start, r.End, r.Days(), day.End)
+	}
+	if late := time.Date(2024, 9, 8, 23, 30, 0, 0, loc); !r.Contains(late) {
+		t.Errorf("range does not hold %v", late)
+	}
+	// A week clipped to that day is labelled with it.
+	r, _ = RangePeriod("2024-09-08", "2024-09-15", loc)
+	ps := r.Split(GrainWeek)
+	if len(ps) != 2 || ps[0].Label != "2024-09-08..2024-09-08" || ps[1].Label != "2024-W37" {
+		for _, p := range ps {
+			t.Logf("%q [%v, %v)", p.Label, p.Start, p.End)
+		}
+		t.Errorf("split labels wrong")
 	}
 }
