@@ -588,6 +588,14 @@ func (r *mergedRow) dests() []any {
 // the earliest won deal of its group, and the customers' first wins are
 // read first (customerFirstWins).
 func (db *DB) buildDealsLeads(ctx context.Context, tx *sql.Tx, orgID int64, bd, bl *agg.Builder, sd, sl *span) error {
+	// A rebuild of one of the two families (a migration dropped it) still
+	// reads both tables: the other's span is counted and dropped.
+	if sd == nil {
+		sd = &span{}
+	}
+	if sl == nil {
+		sl = &span{}
+	}
 	names, err := db.loadRefNames(ctx, tx, orgID)
 	if err != nil {
 		return err

@@ -94,3 +94,61 @@ func TestUpgradeRebuildsDroppedAggregates(t *testing.T) {
 		})
 	}
 }
+
+// TestUpgradeRebuildsDealsAlone: migration 00010 drops the deal aggregates
+// alone; opening the database rebuilds them while the lead aggregates stay
+// (the rebuild reads both tables), and they equal a full rebuild.
+func TestUpgradeRebuildsDealsAlone(t *testing.T) {
+	ctx := context.Background()
+	dsn := filepath.Join(t.TempDir(), "rumbo.db")
+	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := &rumbo.Org{Slug: "upgrade", TimeZone: "America/Santiago"}
+	if err := db.CreateOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := org.Location()
+	at := time.Date(2024, 9, 7, 23, 30, 0, 0, loc) // the first hour of 8 September
+	err = db.Write(ctx, org.ID, rumbo.WriteOptions{Now: at.AddDate(0, 1, 0)}, func(w rumbo.Writer) error {
+		for i := range 6 {
+			recs := []rumbo.Record{
+				&rumbo.Lead{ExternalID: fmt.Sprint("L", i), CreatedAt: at.AddDate(0, 0, -i), Owner: "Ana", Channel: "web"},
+				&rumbo.Deal{ExternalID: fmt.Sprint("D", i), Lead: fmt.Sprint("L", i), Owner: "Ana", CreatedAt: at.AddDate(0, 0, -i),
+					ClosedAt: at.AddDate(0, 0, 3), Status: rumbo.DealWon, Amount: money(100)},
+			}
+			for _, r := range recs {
+				if _, err := w.Put(ctx, r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"DELETE FROM agg WHERE family = 'deals'",
+		"DELETE FROM agg_spans WHERE family = 'deals'",
+		"DELETE FROM goose_db_version WHERE version_id >= 10",
+	} {
+		if err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	spans, built, err := db.AggregateSpans(ctx, org.ID)
+	if err != nil || !built || spans[rumbo.EntityDeals].Count != 6 || spans[rumbo.EntityLeads].Count != 6 {
+		t.Fatalf("after reopening: built %v, spans %+v, %v", built, spans, err)
+	}
+	sqlstoretest.CheckAggregates(t, db, org.ID, "after the deals' rebuild")
+}
