@@ -50,27 +50,11 @@ func TestUpgradeRebuildsDroppedAggregates(t *testing.T) {
 			}
 			// Back to version 6: the rows of the old format are gone with
 			// the family's span, as migration 00007 leaves them.
-			for _, q := range []string{
-				"DELETE FROM agg WHERE family = 'activities'",
-				"DELETE FROM agg_spans WHERE family = 'activities'",
-				"DELETE FROM goose_db_version WHERE version_id >= 7",
-			} {
-				if err := db.Exec(q); err != nil {
-					t.Fatalf("%s: %v", q, err)
+			db = backTo(t, db, dsn, 7, "activities", func(db *sqlstore.DB) {
+				if _, built, err := db.AggregateSpans(ctx, org.ID); err != nil || built {
+					t.Fatalf("before reopening: built = %v, %v; want false", built, err)
 				}
-			}
-			if _, built, err := db.AggregateSpans(ctx, org.ID); err != nil || built {
-				t.Fatalf("before reopening: built = %v, %v; want false", built, err)
-			}
-			if err := db.Close(); err != nil {
-				t.Fatal(err)
-			}
-
-			db, err = sqlstore.Open(ctx, dsn, sqlstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			})
 			spans, built, err := db.AggregateSpans(ctx, org.ID)
 			if err != nil || !built {
 				t.Fatalf("after reopening: built = %v, %v; want true", built, err)
@@ -129,26 +113,38 @@ func TestUpgradeRebuildsDealsAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{
-		"DELETE FROM agg WHERE family = 'deals'",
-		"DELETE FROM agg_spans WHERE family = 'deals'",
-		"DELETE FROM goose_db_version WHERE version_id >= 10",
-	} {
-		if err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err = sqlstore.Open(ctx, dsn, sqlstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = backTo(t, db, dsn, 10, "deals", nil)
 	spans, built, err := db.AggregateSpans(ctx, org.ID)
 	if err != nil || !built || spans[rumbo.EntityDeals].Count != 6 || spans[rumbo.EntityLeads].Count != 6 {
 		t.Fatalf("after reopening: built %v, spans %+v, %v", built, spans, err)
 	}
 	sqlstoretest.CheckAggregates(t, db, org.ID, "after the deals' rebuild")
+}
+
+// backTo puts the database at dsn back before migration version, dropping
+// the family's aggregates and span as that migration leaves them, and
+// returns it opened again: migrated and rebuilt.
+func backTo(t *testing.T, db *sqlstore.DB, dsn string, version int, family string, check func(db *sqlstore.DB)) *sqlstore.DB {
+	t.Helper()
+	for _, q := range []string{
+		"DELETE FROM agg WHERE family = '" + family + "'",
+		"DELETE FROM agg_spans WHERE family = '" + family + "'",
+		fmt.Sprintf("DELETE FROM goose_db_version WHERE version_id >= %d", version),
+	} {
+		if err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if check != nil {
+		check(db)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlstore.Open(context.Background(), dsn, sqlstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
