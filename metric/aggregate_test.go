@@ -164,6 +164,8 @@ func propQueries(t *testing.T, loc *time.Location, now time.Time) []metric.Query
 	return append(qs,
 		metric.Query{},
 		metric.Query{By: "owner"},
+		metric.Query{Grain: rumbo.GrainWeek}, // the quarter to date by week: the last week ends now
+		metric.Query{Grain: rumbo.GrainMonth, By: "market"},
 		metric.Query{Period: per("2026-Q1"), Grain: rumbo.GrainWeek},
 		metric.Query{Period: per("2026-Q1"), Grain: rumbo.GrainMonth, By: "owner"},
 		metric.Query{Period: per("2026-03"), Grain: rumbo.GrainDay},

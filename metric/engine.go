@@ -148,6 +148,7 @@ type calc struct {
 	d      *dataset
 	r      *resolver
 	pieces []rumbo.Period
+	shown  []rumbo.Period // the rows' periods when not the pieces (to date: toDate)
 	custom map[string]rumbo.KPIDef
 	depth  int      // formula nesting
 	agg    *memoAgg // nil: raw records only
@@ -160,6 +161,25 @@ func (c *calc) newGrid() *grid {
 
 // at returns the instant a point-in-time KPI is taken for a piece: its end,
 // or now if the piece is unfinished.
+// toDate returns the pieces of the current quarter that have begun by now,
+// and the same pieces ending at now: a query without a period counts the
+// quarter to date (records dated later, such as scheduled activities, do
+// not count), while its rows keep the whole pieces' labels, elapsed shares
+// and targets, pro rata.
+func toDate(pieces []rumbo.Period, now time.Time) (shown, windows []rumbo.Period) {
+	for _, p := range pieces {
+		if p.Start.After(now) {
+			break
+		}
+		w := p
+		if now.Before(p.End) {
+			w = rumbo.Period{Start: p.Start, End: now, Label: p.Label} // a range: it ends inside a day
+		}
+		shown, windows = append(shown, p), append(windows, w)
+	}
+	return shown, windows
+}
+
 func (c *calc) at(p rumbo.Period) time.Time {
 	if c.now.Before(p.End) {
 		return c.now
@@ -289,6 +309,10 @@ func (e *Engine) Compute(ctx context.Context, org *rumbo.Org, q Query) (*Result,
 		}
 		pieces = period.Split(q.Grain)
 	}
+	var shown []rumbo.Period
+	if q.Period == nil {
+		shown, pieces = toDate(pieces, now)
+	}
 	by := strings.TrimSpace(q.By)
 	if by == "" {
 		by = sp.defaultBy
@@ -305,7 +329,7 @@ func (e *Engine) Compute(ctx context.Context, org *rumbo.Org, q Query) (*Result,
 	}
 	d := newDataset(ctx, e.src, org.ID)
 	c := &calc{ctx: ctx, e: e, org: org, loc: loc, now: now, d: d,
-		r: &resolver{d: d, by: by, filters: q.Filters}, pieces: pieces, custom: custom}
+		r: &resolver{d: d, by: by, filters: q.Filters}, pieces: pieces, shown: shown, custom: custom}
 	if ma := e.aggReader(); ma != nil && !e.raw {
 		spans, built, err := ma.spans(ctx, org.ID)
 		if err != nil {
@@ -388,6 +412,9 @@ func (e *Engine) rows(c *calc, sp *spec, outs map[cellKey]out, res *Result) erro
 	}
 	res.Rows = make([]Row, 0, len(outs))
 	for i, p := range c.pieces {
+		if c.shown != nil {
+			p = c.shown[i]
+		}
 		elapsed := p.Elapsed(c.now)
 		for _, g := range groups {
 			o, ok := outs[cellKey{i, g}]

@@ -723,7 +723,7 @@ func fastOpen(c *calc, pipeline bool) (map[cellKey]out, bool, error) {
 	g := c.newGrid()
 	for i, p := range c.pieces {
 		t := c.at(p)
-		if t.Equal(p.End) {
+		if t.Equal(p.End) && !t.Equal(c.now) { // a piece to date is taken at now itself
 			t = t.Add(-time.Nanosecond)
 		}
 		day, month := rumbo.PeriodOf(t, rumbo.GrainDay, c.loc), rumbo.PeriodOf(t, rumbo.GrainMonth, c.loc)

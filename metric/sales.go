@@ -223,7 +223,7 @@ func openAt(x *rumbo.Deal, t time.Time) bool {
 func (c *calc) openDeals(g *grid, add func(cl *cell, x *rumbo.Deal)) {
 	for i, p := range c.pieces {
 		t := c.at(p)
-		if t.Equal(p.End) {
+		if t.Equal(p.End) && !t.Equal(c.now) { // a piece to date is taken at now itself
 			// Open at the end of P means open at the last instant inside P.
 			t = t.Add(-time.Nanosecond)
 		}

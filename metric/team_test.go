@@ -22,3 +22,15 @@ func TestOwnerlessDealHasNoTeam(t *testing.T) {
 			want: map[string]string{"2017-Q2|": "0"}},
 	})
 }
+
+// TestDefaultPeriodIsToDate: without a period, a KPI counts the current
+// quarter to date: an activity scheduled after now, or a deal closed after
+// it, does not count yet; the row is still the quarter's.
+func TestDefaultPeriodIsToDate(t *testing.T) {
+	runCases(t, []kpiCase{
+		{name: "activities, quarter to date", key: "activities", now: "2017-05-16 00:00",
+			want: map[string]string{"2017-Q2|": "3"}},
+		{name: "revenue, quarter to date", key: "revenue", now: "2017-05-01 00:00",
+			want: map[string]string{"2017-Q2|": "1000"}},
+	})
+}
