@@ -22,24 +22,9 @@ func TestOpenDealsOnAGapDay(t *testing.T) {
 		ctx := context.Background()
 		loc, _ := time.LoadLocation("America/Santiago")
 		now := time.Date(2025, 10, 15, 12, 0, 0, 0, loc)
-		org := &rumbo.Org{Slug: "gap", TimeZone: "America/Santiago"}
-		if err := db.CreateOrg(ctx, org); err != nil {
-			t.Fatal(err)
-		}
-		err := db.Write(ctx, org.ID, rumbo.WriteOptions{Now: now}, func(w rumbo.Writer) error {
-			for _, d := range []*rumbo.Deal{
-				{ExternalID: "D1", Owner: "Ana", Status: rumbo.DealOpen, CreatedAt: time.Date(2025, 9, 2, 10, 0, 0, 0, loc)},
-				{ExternalID: "D2", Owner: "Ana", Status: rumbo.DealOpen, CreatedAt: time.Date(2025, 9, 7, 10, 0, 0, 0, loc)},
-			} {
-				if _, err := w.Put(ctx, d); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		org := orgWith(t, db, "America/Santiago", now,
+			&rumbo.Deal{ExternalID: "D1", Owner: "Ana", Status: rumbo.DealOpen, CreatedAt: time.Date(2025, 9, 2, 10, 0, 0, 0, loc)},
+			&rumbo.Deal{ExternalID: "D2", Owner: "Ana", Status: rumbo.DealOpen, CreatedAt: time.Date(2025, 9, 7, 10, 0, 0, 0, loc)})
 		fast := metric.New(db, func() time.Time { return now })
 		raw := fast.Raw()
 		day, _ := rumbo.ParsePeriod("2025-09-07", loc)
@@ -66,4 +51,27 @@ func TestOpenDealsOnAGapDay(t *testing.T) {
 			}
 		}
 	})
+}
+
+// orgWith creates an organisation in the zone and writes the records into
+// it, as of now.
+func orgWith(t *testing.T, db *sqlstore.DB, zone string, now time.Time, recs ...rumbo.Record) *rumbo.Org {
+	t.Helper()
+	ctx := context.Background()
+	org := &rumbo.Org{Slug: "org", TimeZone: zone}
+	if err := db.CreateOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	err := db.Write(ctx, org.ID, rumbo.WriteOptions{Now: now}, func(w rumbo.Writer) error {
+		for _, r := range recs {
+			if _, err := w.Put(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return org
 }

@@ -159,8 +159,6 @@ func (c *calc) newGrid() *grid {
 	return &grid{pieces: c.pieces, cells: map[cellKey]*cell{}}
 }
 
-// at returns the instant a point-in-time KPI is taken for a piece: its end,
-// or now if the piece is unfinished.
 // toDate returns the pieces of the current quarter that have begun by now,
 // and the same pieces ending at now: a query without a period counts the
 // quarter to date (records dated later, such as scheduled activities, do
@@ -180,11 +178,24 @@ func toDate(pieces []rumbo.Period, now time.Time) (shown, windows []rumbo.Period
 	return shown, windows
 }
 
+// at returns the instant a point-in-time KPI is taken for a piece: its end,
+// or now if the piece is unfinished.
 func (c *calc) at(p rumbo.Period) time.Time {
 	if c.now.Before(p.End) {
 		return c.now
 	}
 	return p.End
+}
+
+// openAtInstant returns the instant deals are found open for a piece:
+// open at the end of a finished piece means open at its last instant
+// inside it; an unfinished one, or one counted up to now, is taken at now.
+func (c *calc) openAtInstant(p rumbo.Period) time.Time {
+	t := c.at(p)
+	if t.Equal(p.End) && !t.Equal(c.now) {
+		t = t.Add(-time.Nanosecond)
+	}
+	return t
 }
 
 // finish turns a grid into values for every piece × group: fin for the

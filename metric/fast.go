@@ -722,10 +722,7 @@ func fastOpen(c *calc, pipeline bool) (map[cellKey]out, bool, error) {
 	group := func(dim string) (string, bool) { return c.groupOf(kind, dim, groups) }
 	g := c.newGrid()
 	for i, p := range c.pieces {
-		t := c.at(p)
-		if t.Equal(p.End) && !t.Equal(c.now) { // a piece to date is taken at now itself
-			t = t.Add(-time.Nanosecond)
-		}
+		t := c.openAtInstant(p)
 		day, month := rumbo.PeriodOf(t, rumbo.GrainDay, c.loc), rumbo.PeriodOf(t, rumbo.GrainMonth, c.loc)
 		qtr, yr := rumbo.PeriodOf(t, rumbo.GrainQuarter, c.loc), rumbo.PeriodOf(t, rumbo.GrainYear, c.loc)
 		// The day's own date: a day that begins at 23:00 the evening

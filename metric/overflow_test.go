@@ -21,26 +21,15 @@ import (
 func TestSumOverflow(t *testing.T) {
 	sqlstoretest.ForEachDB(t, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
-		org := &rumbo.Org{Slug: "overflow", TimeZone: "UTC"}
-		if err := db.CreateOrg(ctx, org); err != nil {
-			t.Fatal(err)
-		}
 		half := rumbo.Money(math.MaxInt64/2 + 1)
 		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-		err := db.Write(ctx, org.ID, rumbo.WriteOptions{Now: now}, func(w rumbo.Writer) error {
-			for i, y := range []int{2024, 2025} {
-				at := time.Date(y, 6, 10, 12, 0, 0, 0, time.UTC)
-				d := &rumbo.Deal{ExternalID: string(rune('A' + i)), Owner: "Ana", Amount: &half, CreatedAt: at.AddDate(0, 0, -3),
-					ClosedAt: at, Status: rumbo.DealWon}
-				if _, err := w.Put(ctx, d); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+		var recs []rumbo.Record
+		for i, y := range []int{2024, 2025} {
+			at := time.Date(y, 6, 10, 12, 0, 0, 0, time.UTC)
+			recs = append(recs, &rumbo.Deal{ExternalID: string(rune('A' + i)), Owner: "Ana", Amount: &half,
+				CreatedAt: at.AddDate(0, 0, -3), ClosedAt: at, Status: rumbo.DealWon})
 		}
+		org := orgWith(t, db, "UTC", now, recs...)
 		e := metric.New(db, func() time.Time { return now })
 		period := func(s string) *rumbo.Period {
 			p, err := rumbo.ParsePeriod(s, time.UTC)

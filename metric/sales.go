@@ -222,11 +222,7 @@ func openAt(x *rumbo.Deal, t time.Time) bool {
 // unfinished piece) into g through add.
 func (c *calc) openDeals(g *grid, add func(cl *cell, x *rumbo.Deal)) {
 	for i, p := range c.pieces {
-		t := c.at(p)
-		if t.Equal(p.End) && !t.Equal(c.now) { // a piece to date is taken at now itself
-			// Open at the end of P means open at the last instant inside P.
-			t = t.Add(-time.Nanosecond)
-		}
+		t := c.openAtInstant(p)
 		for j := range c.d.deals {
 			x := &c.d.deals[j]
 			if !openAt(x, t) {
