@@ -13,7 +13,7 @@ type Money int64
 // MinorUnits is the number of decimal places Money carries.
 const MinorUnits = 2
 
-// MaxMoney is the largest amount a record or a target may hold, in absolute
+// MaxMoney is the largest amount a record may hold (an amount, a spend), in absolute
 // value: a hundred million million currency units. Larger ones are refused
 // as input errors; sums of amounts that go past an int64 of minor units are
 // refused where they are added (metric/agg.ErrOverflow).
